@@ -1,0 +1,55 @@
+"""The base of every integration event and the value types several events share."""
+
+from __future__ import annotations
+
+from enum import StrEnum
+from typing import ClassVar
+
+from pydantic import BaseModel, ConfigDict, Field
+
+
+class IntegrationEvent(BaseModel):
+    """A fact one service tells the others, past tense, versioned by its subject.
+
+    ``TYPE`` is the subject without routing tokens and doubles as the CloudEvents ``type``.
+    ``ROUTED`` events append one routing token (e.g. the assignee code) to that subject.
+    Consumers ignore unknown fields, so a v1 event may gain optional fields only.
+    """
+
+    model_config = ConfigDict(frozen=True, extra="ignore")
+
+    TYPE: ClassVar[str]
+    ROUTED: ClassVar[bool] = False
+
+    @classmethod
+    def subject(cls, token: str | None = None) -> str:
+        """The NATS subject to publish on; routed events need their routing token."""
+        if (token is not None) != cls.ROUTED:
+            raise ValueError(f"{cls.TYPE} {'needs' if cls.ROUTED else 'takes no'} routing token")
+        return cls.TYPE if token is None else f"{cls.TYPE}.{token}"
+
+    @classmethod
+    def filter_subject(cls) -> str:
+        """The subject a consumer of every instance of this event filters on."""
+        return f"{cls.TYPE}.*" if cls.ROUTED else cls.TYPE
+
+
+class TimeUnit(StrEnum):
+    """时限单位: how a time limit is counted."""
+
+    WORKING_DAY = "working_day"
+    WORKING_HOUR = "working_hour"
+    NATURAL_DAY = "natural_day"
+
+
+class TimeLimit(BaseModel):
+    """办理时限: a duty's time limit as the catalogue states it."""
+
+    model_config = ConfigDict(frozen=True)
+
+    value: int = Field(gt=0, description="How many units the assignee has")
+    unit: TimeUnit = Field(description="Working days, working hours or natural days")
+
+
+CODE_PATTERN = r"^[A-Za-z0-9][A-Za-z0-9_-]{0,63}$"
+"""Codes (items, organisations, grids) double as NATS routing tokens, so no dots, spaces or wildcards."""

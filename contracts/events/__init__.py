@@ -1,0 +1,1 @@
+"""Integration events by producer; each module is one producer's stream."""

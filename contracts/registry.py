@@ -1,0 +1,32 @@
+"""Every integration event of the platform, in one place; snapshots and AsyncAPI are built from it."""
+
+from __future__ import annotations
+
+from contracts.base import IntegrationEvent
+from contracts.events.admission import ApplicationSubmitted
+from contracts.events.catalog import GridMapped, ItemPublished, ItemRetired
+from contracts.events.dispatch import CaseAccepted, CaseNotAccepted, TaskAssigned
+from contracts.events.enforcement import MatterRegistered
+from contracts.events.evaluation import ScorecardPublished
+from contracts.events.intake import CaseReported
+
+CONTRACTS: tuple[type[IntegrationEvent], ...] = (
+    CaseReported,
+    ItemPublished,
+    ItemRetired,
+    GridMapped,
+    ApplicationSubmitted,
+    CaseAccepted,
+    CaseNotAccepted,
+    TaskAssigned,
+    ScorecardPublished,
+    MatterRegistered,
+)
+
+
+def contract_for_subject(subject: str) -> type[IntegrationEvent]:
+    """The contract a concrete subject carries (routing tokens allowed)."""
+    for contract in CONTRACTS:
+        if subject == contract.TYPE or (contract.ROUTED and subject.rsplit(".", 1)[0] == contract.TYPE):
+            return contract
+    raise LookupError(f"no contract for subject {subject!r}")

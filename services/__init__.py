@@ -1,0 +1,1 @@
+"""The five Linkage services, the plumbing they share (``runtime``) and the launcher (``platform``)."""

@@ -1,0 +1,9 @@
+"""Dispatch settings: the shared ones; dispatch-only knobs join here."""
+
+from __future__ import annotations
+
+from services.runtime.settings import RuntimeSettings
+
+
+class Settings(RuntimeSettings):
+    pass

@@ -1,0 +1,88 @@
+"""Bearer JWT (HS256, PyJWT) with the actors of DESIGN.md as roles.
+
+Roles: ``office``, ``department:<code>``, ``street:<code>``, ``agency:<code>``, ``reviewer:<body>``,
+``committee``, ``smartcity``, ``operator``. A route asks for role kinds; a scoped role also names the
+organisation the caller acts for, which use cases use to keep each assignee to its own tasks.
+"""
+
+from __future__ import annotations
+
+import time
+from collections.abc import Callable
+from dataclasses import dataclass
+from typing import Annotated
+
+import jwt
+from fastapi import Depends, HTTPException, Request, status
+from fastapi.security import HTTPAuthorizationCredentials, HTTPBearer
+
+ROLE_KINDS = frozenset({"office", "department", "street", "agency", "reviewer", "committee", "smartcity", "operator"})
+SCOPED_KINDS = frozenset({"department", "street", "agency", "reviewer"})
+ALGORITHM = "HS256"
+
+
+@dataclass(frozen=True)
+class Principal:
+    subject: str
+    roles: frozenset[str]
+
+    def has(self, kind: str) -> bool:
+        return any(role.split(":", 1)[0] == kind for role in self.roles)
+
+    def scopes(self, kind: str) -> frozenset[str]:
+        """The organisation codes this principal acts for under ``kind`` (e.g. its department codes)."""
+        return frozenset(role.split(":", 1)[1] for role in self.roles if role.startswith(f"{kind}:"))
+
+
+def validate_role(role: str) -> str:
+    kind, _, scope = role.partition(":")
+    if kind not in ROLE_KINDS or (kind in SCOPED_KINDS) != bool(scope):
+        raise ValueError(f"unknown role {role!r}; kinds: {', '.join(sorted(ROLE_KINDS))}")
+    return role
+
+
+def mint_token(secret: str, *, subject: str, roles: list[str], ttl_s: int = 86400) -> str:
+    now = int(time.time())
+    claims = {"sub": subject, "roles": [validate_role(r) for r in roles], "iat": now, "exp": now + ttl_s}
+    return jwt.encode(claims, secret, algorithm=ALGORITHM)
+
+
+def decode_token(secret: str, token: str) -> Principal:
+    claims = jwt.decode(token, secret, algorithms=[ALGORITHM], options={"require": ["sub", "exp"]})
+    roles = claims.get("roles", [])
+    if not isinstance(roles, list) or not all(isinstance(r, str) for r in roles):
+        raise jwt.InvalidTokenError("claim 'roles' must be a list of strings")
+    return Principal(subject=str(claims["sub"]), roles=frozenset(roles))
+
+
+_bearer = HTTPBearer(auto_error=False)
+_CHALLENGE = {"WWW-Authenticate": "Bearer"}
+
+
+def optional_principal(
+    request: Request, credentials: Annotated[HTTPAuthorizationCredentials | None, Depends(_bearer)]
+) -> Principal | None:
+    """The caller when a token came with the request; a bad token is refused, never ignored."""
+    if credentials is None:
+        return None
+    try:
+        return decode_token(request.app.state.jwt_secret, credentials.credentials)
+    except jwt.InvalidTokenError as error:
+        raise HTTPException(status.HTTP_401_UNAUTHORIZED, f"invalid token: {error}", _CHALLENGE) from error
+
+
+def current_principal(principal: Annotated[Principal | None, Depends(optional_principal)]) -> Principal:
+    if principal is None:
+        raise HTTPException(status.HTTP_401_UNAUTHORIZED, "missing bearer token", _CHALLENGE)
+    return principal
+
+
+def require(*kinds: str) -> Callable[[Principal], Principal]:
+    """A dependency admitting principals holding any of the role ``kinds``."""
+
+    def check(principal: Annotated[Principal, Depends(current_principal)]) -> Principal:
+        if not any(principal.has(kind) for kind in kinds):
+            raise HTTPException(status.HTTP_403_FORBIDDEN, f"needs role: {' or '.join(kinds)}")
+        return principal
+
+    return check

@@ -1,0 +1,196 @@
+"""The broker of one service: reconnect forever, streams and durable pull consumers reconciled at start-up.
+
+A consumed message is parsed into its contract's envelope; one that cannot be parsed, or whose handler
+keeps failing until ``max_deliver``, is written to the dead-letter table and terminated, so a poison
+message never blocks the stream. A handler failure below that is nak'd with a growing delay.
+"""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import Awaitable, Callable, Sequence
+from dataclasses import dataclass
+from typing import Any, Generic
+
+from faststream import AckPolicy
+from faststream.nats import JStream, NatsBroker, PullSub
+from faststream.nats.annotations import NatsMessage
+from faststream.nats.opentelemetry import NatsTelemetryMiddleware
+from faststream.nats.prometheus import NatsPrometheusMiddleware
+from nats.js import JetStreamContext, api
+from nats.js.errors import BadRequestError, NotFoundError
+from opentelemetry.sdk.trace import TracerProvider
+from prometheus_client import CollectorRegistry
+from pydantic import ValidationError
+
+from contracts import STREAMS, CloudEvent, decode, stream_for_subject
+from contracts.envelope import EventT
+from contracts.streams import DUPLICATE_WINDOW_S
+from services.runtime.uow import AlreadyHandled, UnitOfWork
+
+log = logging.getLogger(__name__)
+
+RETRY_DELAYS_S = (1.0, 5.0, 15.0, 30.0)
+"""Nak delays by delivery count, and JetStream's backoff when a consumer dies holding a message."""
+ACK_WAIT_S = 30.0
+CONSUMER_FIELDS = ("durable_name", "filter_subject", "ack_policy", "max_deliver", "backoff", "max_ack_pending")
+
+Handler = Callable[[CloudEvent[EventT], UnitOfWork], Awaitable[None]]
+DeadLetterWriter = Callable[..., Awaitable[None]]
+UnitOfWorkFactory = Callable[..., UnitOfWork]
+
+
+@dataclass(frozen=True)
+class Subscription(Generic[EventT]):
+    """A service's interest in one contract; ``on_<event>`` handlers are thin and call one use case."""
+
+    contract: type[EventT]
+    handler: Handler[EventT]
+
+    def durable(self, service: str) -> str:
+        _, entity, verb, _ = self.contract.TYPE.split(".", 3)
+        return f"{service}-{entity}-{verb}".replace("_", "-")
+
+
+def create_broker(
+    servers: Sequence[str], *, service: str, tracer_provider: TracerProvider, registry: CollectorRegistry
+) -> NatsBroker:
+    return NatsBroker(
+        list(servers),
+        name=f"linkage-{service}",
+        allow_reconnect=True,
+        max_reconnect_attempts=-1,  # forever: nats-py otherwise gives up after ~2 minutes
+        reconnect_time_wait=1,
+        connect_timeout=2,
+        middlewares=[
+            NatsTelemetryMiddleware(tracer_provider=tracer_provider),
+            NatsPrometheusMiddleware(registry=registry, app_name=service),
+        ],
+    )
+
+
+def consumer_config(durable: str, filter_subject: str, *, max_deliver: int) -> api.ConsumerConfig:
+    backoff = list(RETRY_DELAYS_S[: max_deliver - 1]) or None  # JetStream needs len(backoff) < max_deliver
+    return api.ConsumerConfig(
+        durable_name=durable,
+        filter_subject=filter_subject,
+        ack_policy=api.AckPolicy.EXPLICIT,
+        deliver_policy=api.DeliverPolicy.ALL,
+        ack_wait=ACK_WAIT_S,
+        max_deliver=max_deliver,
+        backoff=backoff,
+        max_ack_pending=1000,
+    )
+
+
+async def reconcile_streams(js: JetStreamContext, *, replicas: int = 1) -> None:
+    """Create or update every platform stream; an existing stream is otherwise kept with stale settings."""
+    for spec in STREAMS:
+        config = api.StreamConfig(
+            name=spec.name,
+            subjects=spec.subjects,
+            storage=api.StorageType.FILE,
+            duplicate_window=DUPLICATE_WINDOW_S,
+            num_replicas=replicas,
+        )
+        try:
+            await js.add_stream(config)
+        except BadRequestError:
+            await js.update_stream(config)
+
+
+async def reconcile_consumer(js: JetStreamContext, stream: str, desired: api.ConsumerConfig) -> None:
+    """Create the durable, update it in place when its settings drifted, recreate it if it cannot be."""
+    assert desired.durable_name
+    try:
+        current = (await js.consumer_info(stream, desired.durable_name)).config
+    except NotFoundError:
+        await js.add_consumer(stream, desired)
+        return
+    if consumer_matches(current, desired):
+        return
+    log.warning("consumer %s drifted from its declared settings; updating", desired.durable_name)
+    try:
+        await js.add_consumer(stream, desired)
+    except BadRequestError:
+        await js.delete_consumer(stream, desired.durable_name)
+        await js.add_consumer(stream, desired)
+
+
+def consumer_matches(current: api.ConsumerConfig, desired: api.ConsumerConfig) -> bool:
+    def normal(value: Any) -> Any:
+        return [float(v) for v in value] if isinstance(value, list) else value
+
+    return all(normal(getattr(current, f)) == normal(getattr(desired, f)) for f in CONSUMER_FIELDS)
+
+
+@dataclass
+class Consumer(Generic[EventT]):
+    """Runs one subscription's handler under the delivery rules above."""
+
+    subscription: Subscription[EventT]
+    durable: str
+    max_deliver: int
+    uow_factory: UnitOfWorkFactory
+    dead_letter: DeadLetterWriter
+
+    async def __call__(self, body: bytes, msg: NatsMessage) -> None:
+        deliveries = msg.raw_message.metadata.num_delivered or 1
+        try:
+            envelope = decode(body, self.subscription.contract)
+        except ValidationError as error:
+            await self._give_up(msg, body, f"unparseable {self.subscription.contract.TYPE}: {error}", deliveries)
+            return
+        try:
+            await self.subscription.handler(envelope, self.uow_factory(inbox_key=(self.durable, envelope.id)))
+        except AlreadyHandled:
+            pass
+        except Exception as error:
+            if deliveries >= self.max_deliver:
+                await self._give_up(msg, body, f"handler failed {deliveries} times: {error!r}", deliveries)
+            else:
+                log.warning("%s failed on delivery %d: %r; retrying", self.durable, deliveries, error)
+                await msg.nack(delay=RETRY_DELAYS_S[min(deliveries, len(RETRY_DELAYS_S)) - 1])
+            return
+        await msg.ack()
+
+    async def _give_up(self, msg: NatsMessage, body: bytes, reason: str, deliveries: int) -> None:
+        log.error("dead-lettering a message on %s: %s", msg.raw_message.subject, reason)
+        await self.dead_letter(
+            consumer=self.durable,
+            subject=msg.raw_message.subject,
+            headers=dict(msg.headers),
+            body=body,
+            reason=reason,
+            deliveries=deliveries,
+        )
+        await msg.reject()  # TERM: JetStream stops redelivering it
+
+
+def register(
+    broker: NatsBroker,
+    subscription: Subscription[Any],
+    *,
+    service: str,
+    max_deliver: int,
+    batch: int,
+    uow_factory: UnitOfWorkFactory,
+    dead_letter: DeadLetterWriter,
+) -> tuple[str, api.ConsumerConfig]:
+    """Attach the subscription to the broker; returns (stream, consumer config) for reconciliation."""
+    contract = subscription.contract
+    durable = subscription.durable(service)
+    stream = stream_for_subject(contract.TYPE).name
+    config = consumer_config(durable, contract.filter_subject(), max_deliver=max_deliver)
+    consumer = Consumer(subscription, durable, max_deliver, uow_factory, dead_letter)
+    broker.subscriber(
+        contract.filter_subject(),
+        stream=JStream(stream, declare=False),
+        durable=durable,
+        config=config,
+        pull_sub=PullSub(batch_size=batch, timeout=1.0),
+        ack_policy=AckPolicy.MANUAL,
+        title=durable,
+        description=(contract.__doc__ or "").strip(),
+    )(consumer.__call__)
+    return stream, config

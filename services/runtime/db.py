@@ -1,0 +1,74 @@
+"""The async engine of one service and the plumbing tables each service keeps in its own schema."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+import sqlalchemy as sa
+from sqlalchemy.dialects.postgresql import JSONB, UUID
+from sqlalchemy.ext.asyncio import AsyncEngine, AsyncSession, async_sessionmaker, create_async_engine
+
+
+def create_engine(url: str, *, pool_size: int) -> AsyncEngine:
+    return create_async_engine(url, pool_size=pool_size, max_overflow=pool_size, pool_pre_ping=True)
+
+
+def sessionmaker(engine: AsyncEngine) -> async_sessionmaker[AsyncSession]:
+    return async_sessionmaker(engine, expire_on_commit=False)
+
+
+@dataclass(frozen=True)
+class PlumbingTables:
+    """Outbox, inbox, dead letters and audit: the reliability tables of one service schema."""
+
+    outbox: sa.Table
+    inbox: sa.Table
+    dead_letter: sa.Table
+    audit: sa.Table
+
+
+def plumbing_tables(metadata: sa.MetaData) -> PlumbingTables:
+    """Declare the plumbing tables in ``metadata`` (whose ``schema`` is the service's)."""
+    outbox = sa.Table(
+        "outbox",
+        metadata,
+        sa.Column("seq", sa.BigInteger, sa.Identity(), primary_key=True),
+        sa.Column("event_id", UUID(as_uuid=True), nullable=False, unique=True),
+        sa.Column("subject", sa.Text, nullable=False),
+        sa.Column("body", sa.LargeBinary, nullable=False),
+        sa.Column("headers", JSONB, nullable=False),
+        sa.Column("created_at", sa.DateTime(timezone=True), nullable=False, server_default=sa.func.now()),
+    )
+    inbox = sa.Table(
+        "inbox",
+        metadata,
+        sa.Column("consumer", sa.Text, primary_key=True),
+        sa.Column("event_id", UUID(as_uuid=True), primary_key=True),
+        sa.Column("handled_at", sa.DateTime(timezone=True), nullable=False, server_default=sa.func.now()),
+    )
+    dead_letter = sa.Table(
+        "dead_letter",
+        metadata,
+        sa.Column("id", sa.BigInteger, sa.Identity(), primary_key=True),
+        sa.Column("consumer", sa.Text, nullable=False),
+        sa.Column("subject", sa.Text, nullable=False),
+        sa.Column("headers", JSONB, nullable=False),
+        sa.Column("body", sa.LargeBinary, nullable=False),
+        sa.Column("reason", sa.Text, nullable=False),
+        sa.Column("deliveries", sa.Integer, nullable=False),
+        sa.Column("created_at", sa.DateTime(timezone=True), nullable=False, server_default=sa.func.now()),
+        sa.Column("replayed_at", sa.DateTime(timezone=True)),
+    )
+    audit = sa.Table(
+        "audit",
+        metadata,
+        sa.Column("id", sa.BigInteger, sa.Identity(), primary_key=True),
+        sa.Column("actor", sa.Text, nullable=False),
+        sa.Column("action", sa.Text, nullable=False),
+        sa.Column("entity", sa.Text, nullable=False),
+        sa.Column("before", JSONB),
+        sa.Column("after", JSONB),
+        sa.Column("trace_id", sa.Text),
+        sa.Column("at", sa.DateTime(timezone=True), nullable=False, server_default=sa.func.now()),
+    )
+    return PlumbingTables(outbox=outbox, inbox=inbox, dead_letter=dead_letter, audit=audit)

@@ -1,0 +1,49 @@
+"""Errors a use case raises for the edge to translate: HTTP status and the field at fault."""
+
+from __future__ import annotations
+
+from fastapi import FastAPI, Request
+from fastapi.responses import JSONResponse
+
+
+class DomainError(Exception):
+    """A refused request; ``field`` names the input at fault, as FastAPI's own 422 ``loc`` does."""
+
+    status = 422
+    kind = "rejected"
+
+    def __init__(self, message: str, *, field: str | None = None) -> None:
+        super().__init__(message)
+        self.message = message
+        self.field = field
+
+
+class Rejected(DomainError):
+    """Input that parses but breaks a rule."""
+
+
+class NotFound(DomainError):
+    status = 404
+    kind = "not_found"
+
+
+class Conflict(DomainError):
+    """A state the request cannot apply to (an illegal transition, a duplicate)."""
+
+    status = 409
+    kind = "conflict"
+
+
+class Forbidden(DomainError):
+    status = 403
+    kind = "forbidden"
+
+
+async def _domain_error(_: Request, error: Exception) -> JSONResponse:
+    assert isinstance(error, DomainError)
+    loc = ["body", *error.field.split(".")] if error.field else []
+    return JSONResponse({"detail": [{"loc": loc, "msg": error.message, "type": error.kind}]}, error.status)
+
+
+def install(app: FastAPI) -> None:
+    app.add_exception_handler(DomainError, _domain_error)

@@ -1,0 +1,78 @@
+"""Alembic per service: each service's history lives in ``services/<name>/migrations`` and its own schema.
+
+``python -m services.runtime.migrate <service>`` upgrades one service's schema to head, reading
+``LINKAGE_DATABASE_URL``; ``... <service> revision "message"`` autogenerates the next revision from the
+service's tables (review it before committing). A service's ``migrations/env.py`` calls :func:`run_migrations`.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import importlib.util
+import os
+import sys
+from pathlib import Path
+
+import sqlalchemy as sa
+from alembic import command, context
+from alembic.config import Config
+from sqlalchemy.engine import Connection
+from sqlalchemy.ext.asyncio import create_async_engine
+
+DEFAULT_URL = "postgresql+asyncpg://postgres@127.0.0.1:5432/linkage"
+
+
+def alembic_config(service: str, database_url: str) -> Config:
+    spec = importlib.util.find_spec(f"services.{service}")
+    if spec is None or not spec.submodule_search_locations:
+        raise SystemExit(f"unknown service {service!r}")
+    config = Config()
+    config.set_main_option("script_location", str(Path(spec.submodule_search_locations[0]) / "migrations"))
+    config.set_main_option("sqlalchemy.url", database_url.replace("%", "%%"))
+    return config
+
+
+def upgrade(service: str, database_url: str, revision: str = "head") -> None:
+    command.upgrade(alembic_config(service, database_url), revision)
+
+
+def run_migrations(metadata: sa.MetaData) -> None:
+    """Body of every service's ``env.py``: online migrations over asyncpg, versioned in the service schema."""
+    schema = metadata.schema
+    assert schema, "a service's metadata names its schema"
+    url = context.config.get_main_option("sqlalchemy.url") or os.environ.get("LINKAGE_DATABASE_URL", DEFAULT_URL)
+
+    def migrate(connection: Connection) -> None:
+        connection.execute(sa.text(f'CREATE SCHEMA IF NOT EXISTS "{schema}"'))
+        context.configure(
+            connection=connection,
+            target_metadata=metadata,
+            version_table_schema=schema,
+            include_schemas=True,
+            include_name=lambda name, kind, _: kind != "schema" or name == schema,
+        )
+        with context.begin_transaction():
+            context.run_migrations()
+
+    async def online() -> None:
+        engine = create_async_engine(url)
+        async with engine.begin() as connection:
+            await connection.run_sync(migrate)
+        await engine.dispose()
+
+    asyncio.run(online())
+
+
+def main() -> None:
+    args = sys.argv[1:]
+    url = os.environ.get("LINKAGE_DATABASE_URL", DEFAULT_URL)
+    if len(args) == 1:
+        upgrade(args[0], url)
+    elif len(args) == 3 and args[1] == "revision":
+        command.revision(alembic_config(args[0], url), message=args[2], autogenerate=True)
+    else:
+        raise SystemExit('usage: python -m services.runtime.migrate <service> [revision "message"]')
+
+
+if __name__ == "__main__":
+    main()

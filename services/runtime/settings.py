@@ -1,0 +1,31 @@
+"""Settings every service reads from the environment (``LINKAGE_*``); read in ``create_app()``, never at import."""
+
+from __future__ import annotations
+
+from pydantic import Field, SecretStr
+from pydantic_settings import BaseSettings, SettingsConfigDict
+
+
+class RuntimeSettings(BaseSettings):
+    """Fails fast: a missing JWT secret stops the service at start-up with the variable's name."""
+
+    model_config = SettingsConfigDict(env_prefix="LINKAGE_", extra="ignore")
+
+    nats_url: str = Field(default="nats://127.0.0.1:4222", description="NATS server(s), comma-separated")
+    database_url: str = Field(
+        default="postgresql+asyncpg://postgres@127.0.0.1:5432/linkage", description="SQLAlchemy async URL"
+    )
+    jwt_secret: SecretStr = Field(min_length=16, description="HS256 key that signs bearer tokens")
+    db_pool_size: int = Field(default=10, ge=1)
+    relay_batch: int = Field(default=200, ge=1, description="Outbox rows the relay publishes per round")
+    relay_poll_s: float = Field(default=1.0, gt=0, description="Relay poll interval when nothing wakes it")
+    consumer_batch: int = Field(default=32, ge=1, description="Messages a pull consumer fetches at once")
+    max_deliver: int = Field(default=5, ge=1, description="Deliveries before a message is dead-lettered")
+    otlp_endpoint: str | None = Field(
+        default=None, validation_alias="OTEL_EXPORTER_OTLP_ENDPOINT", description="OTLP/HTTP collector"
+    )
+    log_level: str = Field(default="INFO")
+
+    @property
+    def nats_servers(self) -> list[str]:
+        return [url.strip() for url in self.nats_url.split(",") if url.strip()]
