@@ -134,7 +134,8 @@ class Consumer(Generic[EventT]):
     uow_factory: UnitOfWorkFactory
     dead_letter: DeadLetterWriter
 
-    async def __call__(self, body: bytes, msg: NatsMessage) -> None:
+    async def __call__(self, msg: NatsMessage) -> None:
+        body = msg.body  # raw bytes: the envelope is parsed here, so a bad one is dead-lettered, not dropped
         deliveries = msg.raw_message.metadata.num_delivered or 1
         try:
             envelope = decode(body, self.subscription.contract)
