@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from contracts.base import IntegrationEvent
-from contracts.events.admission import ApplicationSubmitted
+from contracts.events.admission import ApplicationApproved, ApplicationSubmitted
 from contracts.events.catalog import GridMapped, ItemPublished, ItemRetired
 from contracts.events.dispatch import CaseAccepted, CaseNotAccepted, TaskAssigned
 from contracts.events.enforcement import MatterRegistered
@@ -16,6 +16,7 @@ CONTRACTS: tuple[type[IntegrationEvent], ...] = (
     ItemRetired,
     GridMapped,
     ApplicationSubmitted,
+    ApplicationApproved,
     CaseAccepted,
     CaseNotAccepted,
     TaskAssigned,

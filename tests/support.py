@@ -66,9 +66,19 @@ async def publish(
 
 
 async def collect(
-    js: JetStreamContext, subject: str, *, count: int, timeout: float = 15.0, durable: str | None = None
+    js: JetStreamContext,
+    subject: str,
+    *,
+    count: int,
+    timeout: float = 15.0,
+    durable: str | None = None,
+    where: Callable[[dict[str, Any]], bool] | None = None,
 ) -> list[Msg]:
-    """Pull ``count`` messages from ``subject`` (acking them), or fail after ``timeout`` seconds."""
+    """Pull ``count`` messages from ``subject`` (acking them), or fail after ``timeout`` seconds.
+
+    With ``where``, only messages whose CloudEvents ``data`` satisfies it count; others are skipped, since
+    tests share streams.
+    """
     subscription = await js.pull_subscribe(subject, durable=durable)
     received: list[Msg] = []
     deadline = asyncio.get_running_loop().time() + timeout
@@ -79,7 +89,8 @@ async def collect(
         with contextlib.suppress(TimeoutError, nats.errors.TimeoutError):
             for message in await subscription.fetch(count - len(received), timeout=min(remaining, 1.0)):
                 await message.ack()
-                received.append(message)
+                if where is None or where(body(message)["data"]):
+                    received.append(message)
     await subscription.unsubscribe()
     return received
 

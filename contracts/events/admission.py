@@ -9,6 +9,7 @@ from typing import ClassVar
 from pydantic import Field
 
 from contracts.base import CODE_PATTERN, IntegrationEvent
+from contracts.events.catalog import ItemDefinition
 
 
 class ApplicationKind(StrEnum):
@@ -30,3 +31,17 @@ class ApplicationSubmitted(IntegrationEvent):
     duplicate_of_existing: bool = Field(
         description="Automatic check: an 'add' for an item code the catalogue already holds"
     )
+
+
+class ApplicationApproved(IntegrationEvent):
+    """常委会审定: the committee approved the application; the catalogue applies it as a new version."""
+
+    TYPE: ClassVar[str] = "admission.application.approved.v1"
+
+    application_id: uuid.UUID = Field(description="Application id")
+    kind: ApplicationKind = Field(description="Add, change or remove")
+    item_code: str = Field(pattern=CODE_PATTERN, description="Catalogue item the decision concerns")
+    item: ItemDefinition | None = Field(
+        default=None, description="The item as approved; required for add and change, absent for remove"
+    )
+    reason: str = Field(min_length=1, max_length=2000, description="The decision and its grounds")

@@ -32,10 +32,10 @@ class ClauseRef(BaseModel):
     paragraph: str | None = Field(default=None, description="Paragraph (款) when the article has several")
 
 
-class ItemPublished(IntegrationEvent):
-    """事项发布: a catalogue item as in force from ``effective_from`` in catalogue ``version``."""
+class ItemDefinition(BaseModel):
+    """事项: what a catalogue item says, wherever it travels (publication, admission approval)."""
 
-    TYPE: ClassVar[str] = "catalog.item.published.v1"
+    model_config = ConfigDict(frozen=True, extra="ignore")
 
     item_code: str = Field(pattern=CODE_PATTERN, description="Catalogue item code (事项编码)")
     name: str = Field(min_length=1, max_length=200, description="Item name (事项名称)")
@@ -48,6 +48,13 @@ class ItemPublished(IntegrationEvent):
     )
     time_limit: TimeLimit = Field(description="Time limit (办理时限)")
     legal_basis: tuple[ClauseRef, ...] = Field(default=(), description="Clauses the item rests on (法律依据)")
+
+
+class ItemPublished(ItemDefinition, IntegrationEvent):
+    """事项发布: a catalogue item as in force from ``effective_from`` in catalogue ``version``."""
+
+    TYPE: ClassVar[str] = "catalog.item.published.v1"
+
     version: int = Field(ge=1, description="Catalogue version that carries this item state")
     effective_from: date = Field(description="Date from which this item state is in force")
 

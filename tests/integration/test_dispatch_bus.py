@@ -80,7 +80,8 @@ async def test_case_is_routed_to_the_responsible_body_once_per_source_id(
         assert task["street_code"] == street
         assert "第十四条" in task["routing_reason"]
         assert body(second[0])["data"]["role"] == "co_operating"
-        assert primary[0].headers and primary[0].headers["Nats-Msg-Id"] == body(primary[0])["id"]
+        assert primary[0].headers is not None
+        assert primary[0].headers["Nats-Msg-Id"] == body(primary[0])["id"]
 
         with pytest.raises(AssertionError, match="received 1 of 2"):  # the re-sent case made no second task
             await collect(js, f"dispatch.task.assigned.v1.{department}", count=2, timeout=2.0)
@@ -95,8 +96,11 @@ async def test_unknown_item_gets_a_not_accepted_case_with_the_reason(
     dispatch: httpx.AsyncClient, nats_url: str
 ) -> None:
     async with bus(nats_url) as (_, js):
-        await publish(js, report(unique("NOPE"), unique("grid"), unique("sc")))
-        refused = await collect(js, "dispatch.case.not_accepted.v1", count=1, durable=unique("probe"))
+        source_id = unique("sc")
+        await publish(js, report(unique("NOPE"), unique("grid"), source_id))
+        refused = await collect(
+            js, "dispatch.case.not_accepted.v1", count=1, where=lambda d: d["source_id"] == source_id
+        )
     data = body(refused[0])["data"]
     assert "not in the catalogue" in data["reason"]
     timeline = await dispatch.get(f"/cases/{data['case_id']}/timeline", headers=OFFICE)

@@ -1,0 +1,66 @@
+"""The catalogue's HTTP routes: load a catalogue, read items as of any date, list versions."""
+
+from __future__ import annotations
+
+from datetime import date, datetime
+from typing import Annotated, Any
+
+from fastapi import APIRouter, Depends, Path, Query
+from pydantic import BaseModel, ConfigDict, Field
+
+from contracts.base import CODE_PATTERN
+from services.catalog import service
+from services.catalog.domain import GridSpec, ItemSpec
+from services.runtime.auth import Principal, require
+from services.runtime.deps import UowDep
+
+router = APIRouter(tags=["catalogue"])
+Office = Annotated[Principal, Depends(require("office"))]
+Reader = Annotated[Principal, Depends(require("office", "operator", "department", "street", "agency", "reviewer"))]
+
+
+class CatalogueLoad(BaseModel):
+    """导入清单 (JSON): items and grids; items not named stay as they are."""
+
+    model_config = ConfigDict(extra="forbid")
+
+    note: str = Field(min_length=1, max_length=500, description="Why this load (e.g. 第二轮部门报送)")
+    effective_from: date | None = Field(default=None, description="When the new version takes effect; today if absent")
+    items: list[ItemSpec] = Field(default=[], max_length=20000)
+    grids: list[GridSpec] = Field(default=[], max_length=20000)
+
+
+class VersionPublic(BaseModel):
+    version: int | None = Field(description="The new catalogue version, or null when the load changed nothing")
+    diff: dict[str, list[str]]
+
+
+class ItemPublic(BaseModel):
+    item: ItemSpec
+    versions: list[tuple[int, datetime]] = Field(description="Catalogue versions that changed it, with their time")
+
+
+@router.post("/catalogue", status_code=201, summary="Load items and grids as a new catalogue version")
+async def load(payload: CatalogueLoad, uow: UowDep, _: Office) -> VersionPublic:
+    outcome = await service.load_catalogue(
+        uow, items=payload.items, grids=payload.grids, note=payload.note, effective_from=payload.effective_from
+    )
+    return VersionPublic(version=outcome.version, diff=outcome.diff)
+
+
+@router.get("/items/{item_code}", summary="An item as in force today, or as it was at the end of as_of")
+async def get_item(
+    item_code: Annotated[str, Path(pattern=CODE_PATTERN)],
+    uow: UowDep,
+    _: Reader,
+    as_of: Annotated[date | None, Query(description="YYYY-MM-DD")] = None,
+) -> ItemPublic:
+    item, history = await service.item_as_of(uow, item_code, as_of=as_of)
+    return ItemPublic(item=item, versions=history)
+
+
+@router.get("/versions", summary="Catalogue versions, newest first, with their machine-readable diff")
+async def list_versions(
+    uow: UowDep, _: Reader, limit: Annotated[int, Query(ge=1, le=500)] = 50
+) -> list[dict[str, Any]]:
+    return await service.versions(uow, limit=limit)

@@ -1,0 +1,20 @@
+"""Composition root of the catalogue service."""
+
+from __future__ import annotations
+
+from fastapi import FastAPI
+from opentelemetry.sdk.trace import SpanProcessor
+
+from services.catalog import api, handlers, store
+from services.catalog.settings import Settings
+from services.runtime.kit import ServiceKit
+
+
+def create_app(settings: Settings | None = None, *, span_processor: SpanProcessor | None = None) -> FastAPI:
+    kit = ServiceKit("catalog", settings or Settings(), store.plumbing, span_processor=span_processor)
+    kit.subscribe(*handlers.SUBSCRIPTIONS)
+    return kit.create_app(
+        title="Linkage catalogue (清单)",
+        description="The catalogue of street duties: items, legal basis, versions, grids.",
+        routers=[api.router],
+    )

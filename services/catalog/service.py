@@ -1,0 +1,106 @@
+"""Catalogue use cases: every change makes a new catalogue version and publishes what it changed."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import date, datetime
+from typing import Any
+
+from contracts.events.admission import ApplicationApproved, ApplicationKind
+from contracts.events.catalog import GridMapped, ItemPublished, ItemRetired
+from services.catalog.domain import CatalogueDiff, GridSpec, ItemSpec, diff, end_of_day, today
+from services.catalog.store import CatalogStore
+from services.runtime.errors import NotFound, Rejected
+from services.runtime.uow import UnitOfWork
+
+
+@dataclass(frozen=True)
+class VersionOutcome:
+    version: int | None
+    diff: dict[str, list[str]]
+
+
+async def load_catalogue(
+    uow: UnitOfWork, *, items: list[ItemSpec], grids: list[GridSpec], note: str, effective_from: date | None = None
+) -> VersionOutcome:
+    """导入清单: items and grids in one go; nothing is half-loaded, an unchanged load makes no version."""
+    async with uow:
+        store = CatalogStore(uow.session)
+        codes = [i.item_code for i in items]
+        change = diff(
+            await store.items_in_force(codes),
+            await store.grid_map([g.grid_code for g in grids]),
+            items=items,
+            grids=grids,
+        )
+        if change.empty:
+            return VersionOutcome(version=None, diff=change.summary())
+        version = await _publish_version(uow, store, change, note=note, effective_from=effective_from or today())
+        await uow.commit()
+    return VersionOutcome(version=version, diff=change.summary())
+
+
+async def apply_approval(uow: UnitOfWork, approved: ApplicationApproved) -> None:
+    """准入生效: an approved application enters the catalogue as a new version; nothing else changes it."""
+    async with uow:
+        store = CatalogStore(uow.session)
+        current = await store.items_in_force([approved.item_code])
+        note = f"admission {approved.application_id}: {approved.reason}"
+        if approved.kind is ApplicationKind.REMOVE:
+            await _retire(uow, store, current.get(approved.item_code), note=note, reason=approved.reason)
+        else:
+            if approved.item is None:
+                raise Rejected("an approved add or change carries the item", field="item")
+            change = diff(current, {}, items=[ItemSpec.model_validate(approved.item.model_dump())], grids=[])
+            if not change.empty:
+                await _publish_version(uow, store, change, note=note, effective_from=today())
+        await uow.commit()
+
+
+async def _publish_version(
+    uow: UnitOfWork, store: CatalogStore, change: CatalogueDiff, *, note: str, effective_from: date
+) -> int:
+    version = await store.next_version()
+    valid_from = await store.add_version(version, actor=uow.actor, note=note, diff=change.summary())
+    await store.add_states(version, valid_from, change.added + change.changed)
+    for item in change.added + change.changed:
+        event = ItemPublished(**item.model_dump(), version=version, effective_from=effective_from)
+        await uow.emit(event, about=item.item_code)
+    for grid in change.grids:
+        await store.map_grid(grid.grid_code, grid.street_code, version)
+        await uow.emit(
+            GridMapped(grid_code=grid.grid_code, street_code=grid.street_code, version=version), about=grid.grid_code
+        )
+    await uow.audit(action="catalogue.version", entity=f"catalogue:{version}", after={"note": note, **change.summary()})
+    return version
+
+
+async def _retire(uow: UnitOfWork, store: CatalogStore, item: ItemSpec | None, *, note: str, reason: str) -> None:
+    if item is None:
+        return  # already retired or never held: the approval is applied by there being nothing to remove
+    version = await store.next_version()
+    valid_from = await store.add_version(version, actor=uow.actor, note=note, diff={"retired": [item.item_code]})
+    await store.retire(version, valid_from, item)
+    await uow.emit(ItemRetired(item_code=item.item_code, version=version, reason=reason), about=item.item_code)
+    await uow.audit(action="item.retire", entity=f"item:{item.item_code}", after={"version": version})
+
+
+async def item_as_of(
+    uow: UnitOfWork, item_code: str, *, as_of: date | None
+) -> tuple[ItemSpec, list[tuple[int, datetime]]]:
+    """An item as the catalogue stated it at the end of ``as_of`` (today when absent), with its versions."""
+    async with uow:
+        store = CatalogStore(uow.session)
+        found = await store.items_in_force([item_code], as_of=as_of)
+        if item_code not in found:
+            when = f" on {as_of.isoformat()}" if as_of else ""
+            raise NotFound(f"item {item_code} is not in the catalogue{when}", field="item_code")
+        history = await store.item_history(item_code)
+    if as_of is not None:
+        history = [(v, t) for v, t in history if t < end_of_day(as_of)]
+    return found[item_code], history
+
+
+async def versions(uow: UnitOfWork, *, limit: int) -> list[dict[str, Any]]:
+    async with uow:
+        return [dict(row._mapping) for row in await CatalogStore(uow.session).version_list(limit)]

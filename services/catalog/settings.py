@@ -1,0 +1,9 @@
+"""Catalogue settings: the shared ones; catalogue-only knobs join here."""
+
+from __future__ import annotations
+
+from services.runtime.settings import RuntimeSettings
+
+
+class Settings(RuntimeSettings):
+    pass

@@ -1,0 +1,124 @@
+"""The catalogue's tables (schema ``catalog``) and its repository.
+
+Item states are never overwritten: each version that touches an item adds a row, so any date can be
+read back (``as_of``).
+"""
+
+from __future__ import annotations
+
+from datetime import date, datetime
+from typing import Any
+
+import sqlalchemy as sa
+from sqlalchemy.dialects.postgresql import JSONB, insert
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from services.catalog.domain import ItemSpec, end_of_day
+from services.runtime.db import plumbing_tables
+
+metadata = sa.MetaData(schema="catalog")
+plumbing = plumbing_tables(metadata)
+
+versions = sa.Table(
+    "versions",
+    metadata,
+    sa.Column("version", sa.Integer, primary_key=True),
+    sa.Column("created_at", sa.DateTime(timezone=True), nullable=False, server_default=sa.func.now()),
+    sa.Column("actor", sa.Text, nullable=False),
+    sa.Column("note", sa.Text, nullable=False),
+    sa.Column("diff", JSONB, nullable=False),
+)
+item_states = sa.Table(
+    "item_states",
+    metadata,
+    sa.Column("item_code", sa.Text, primary_key=True),
+    sa.Column("version", sa.Integer, sa.ForeignKey("catalog.versions.version"), primary_key=True),
+    sa.Column("valid_from", sa.DateTime(timezone=True), nullable=False),
+    sa.Column("state", JSONB, nullable=False),
+    sa.Column("retired", sa.Boolean, nullable=False, server_default=sa.false()),
+)
+grids = sa.Table(
+    "grids",
+    metadata,
+    sa.Column("grid_code", sa.Text, primary_key=True),
+    sa.Column("street_code", sa.Text, nullable=False),
+    sa.Column("version", sa.Integer, nullable=False),
+)
+
+
+class CatalogStore:
+    def __init__(self, session: AsyncSession) -> None:
+        self.session = session
+
+    async def next_version(self) -> int:
+        """Serialise version numbers: one writer at a time takes the next."""
+        await self.session.execute(sa.text("LOCK TABLE catalog.versions IN EXCLUSIVE MODE"))
+        latest = await self.session.scalar(sa.select(sa.func.max(versions.c.version)))
+        return int(latest or 0) + 1
+
+    async def add_version(self, version: int, *, actor: str, note: str, diff: dict[str, Any]) -> datetime:
+        created: datetime = await self.session.scalar(
+            versions.insert()
+            .values(version=version, actor=actor, note=note, diff=diff)
+            .returning(versions.c.created_at)
+        )
+        return created
+
+    async def add_states(self, version: int, valid_from: datetime, items: tuple[ItemSpec, ...]) -> None:
+        if items:
+            rows = [
+                {
+                    "item_code": i.item_code,
+                    "version": version,
+                    "valid_from": valid_from,
+                    "state": i.model_dump(mode="json"),
+                }
+                for i in items
+            ]
+            await self.session.execute(item_states.insert(), rows)
+
+    async def items_in_force(self, codes: list[str] | None = None, *, as_of: date | None = None) -> dict[str, ItemSpec]:
+        """Each item's latest state (at the end of ``as_of``), retired ones left out."""
+        query = sa.select(item_states.c.item_code, item_states.c.state, item_states.c.retired).distinct(
+            item_states.c.item_code
+        )
+        if codes is not None:
+            query = query.where(item_states.c.item_code.in_(codes))
+        if as_of is not None:
+            query = query.where(item_states.c.valid_from < end_of_day(as_of))
+        query = query.order_by(item_states.c.item_code, item_states.c.version.desc())
+        rows = (await self.session.execute(query)).all()
+        return {row.item_code: ItemSpec.model_validate(row.state) for row in rows if not row.retired}
+
+    async def retire(self, version: int, valid_from: datetime, item: ItemSpec) -> None:
+        state = item.model_dump(mode="json")
+        await self.session.execute(
+            item_states.insert().values(
+                item_code=item.item_code, version=version, valid_from=valid_from, state=state, retired=True
+            )
+        )
+
+    async def item_history(self, item_code: str) -> list[tuple[int, datetime]]:
+        query = sa.select(item_states.c.version, item_states.c.valid_from).where(item_states.c.item_code == item_code)
+        return [
+            (row.version, row.valid_from) for row in await self.session.execute(query.order_by(item_states.c.version))
+        ]
+
+    async def grid_map(self, codes: list[str]) -> dict[str, str]:
+        query = sa.select(grids.c.grid_code, grids.c.street_code).where(grids.c.grid_code.in_(codes))
+        return {row.grid_code: row.street_code for row in await self.session.execute(query)}
+
+    async def map_grid(self, grid_code: str, street_code: str, version: int) -> None:
+        statement = insert(grids).values(grid_code=grid_code, street_code=street_code, version=version)
+        await self.session.execute(
+            statement.on_conflict_do_update(
+                index_elements=[grids.c.grid_code],
+                set_={"street_code": statement.excluded.street_code, "version": statement.excluded.version},
+            )
+        )
+
+    async def version_row(self, version: int) -> sa.Row[Any] | None:
+        return (await self.session.execute(sa.select(versions).where(versions.c.version == version))).first()
+
+    async def version_list(self, limit: int) -> list[sa.Row[Any]]:
+        return list(await self.session.execute(sa.select(versions).order_by(versions.c.version.desc()).limit(limit)))
