@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import uuid
+from dataclasses import asdict
 from datetime import datetime
 from typing import Annotated
 
@@ -43,6 +44,17 @@ class CasePublic(BaseModel):
     tasks: list[TaskPublic]
 
 
+class RoutingPublic(BaseModel):
+    item_code: str
+    name: str
+    responsible_body: str
+    co_operating_units: tuple[str, ...]
+    street_codes: tuple[str, ...]
+    version: int
+    basis: str
+    retired: bool
+
+
 class TimelineEntry(BaseModel):
     at: datetime
     actor: str
@@ -70,3 +82,8 @@ async def list_tasks(
     everyone = principal.has("office") or principal.has("operator")
     rows = await service.inbox(uow, None if everyone else scopes, limit=limit)
     return [TaskPublic(**row._mapping) for row in rows]
+
+
+@router.get("/routing/{item_code}", summary="What dispatch routes an item by: its projection of the catalogue")
+async def get_routing(item_code: str, uow: Uow, _: Assignee) -> RoutingPublic:
+    return RoutingPublic(**asdict(await service.routing_of(uow, item_code)))

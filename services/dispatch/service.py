@@ -178,3 +178,11 @@ async def case_timeline(uow: UnitOfWork, case_id: uuid.UUID) -> Sequence[sa.Row[
 async def inbox(uow: UnitOfWork, assignees: frozenset[str] | None, *, limit: int) -> Sequence[sa.Row[Any]]:
     async with uow:
         return await DispatchStore(uow.session).tasks_of(assignees, limit=limit)
+
+
+async def routing_of(uow: UnitOfWork, item_code: str) -> RoutingEntry:
+    async with uow:
+        entry = await DispatchStore(uow.session).routing(item_code)
+    if entry is None:
+        raise NotFound(f"dispatch knows no item {item_code}", field="item_code")
+    return entry

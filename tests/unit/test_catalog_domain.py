@@ -1,0 +1,65 @@
+"""Catalogue rules, pure: what a load changes, and what it may not contain."""
+
+from __future__ import annotations
+
+from typing import Any
+
+import pytest
+from pydantic import ValidationError
+
+from services.catalog.domain import GridSpec, ItemSpec, diff, end_of_day
+from services.runtime.errors import Rejected
+
+
+def spec(code: str, **changes: Any) -> ItemSpec:
+    fields = {
+        "item_code": code,
+        "name": "门前三包",
+        "list_kind": "common",
+        "domain": "城市管理",
+        "responsible_body": "cgj",
+        "time_limit": {"value": 5, "unit": "working_day"},
+        "legal_basis": [{"law_id": "L1", "law_title": "条例", "article": "第九条"}],
+    }
+    return ItemSpec.model_validate({**fields, **changes})
+
+
+def test_a_load_is_split_into_added_changed_and_unchanged() -> None:
+    current = {"A": spec("A"), "B": spec("B")}
+    change = diff(
+        current,
+        {"g1": "s1"},
+        items=[spec("A"), spec("B", name="新名称"), spec("C")],
+        grids=[
+            GridSpec(grid_code="g1", street_code="s1"),
+            GridSpec(grid_code="g2", street_code="s1"),
+        ],
+    )
+    assert change.summary() == {"added": ["C"], "changed": ["B"], "grids": ["g2"]}
+    assert change.unchanged == ("A",)
+    assert not change.empty
+
+
+def test_an_identical_load_changes_nothing() -> None:
+    assert diff({"A": spec("A")}, {}, items=[spec("A")], grids=[]).empty
+
+
+def test_a_code_named_twice_is_refused_pointing_at_the_second() -> None:
+    with pytest.raises(Rejected) as refused:
+        diff({}, {}, items=[spec("A"), spec("B"), spec("A")], grids=[])
+    assert refused.value.field == "items.2.item_code"
+
+
+def test_an_item_needs_legal_basis_and_valid_codes() -> None:
+    with pytest.raises(ValidationError, match="legal basis"):
+        spec("A", legal_basis=[])
+    with pytest.raises(ValidationError, match="item_code"):
+        spec("A B")
+    with pytest.raises(ValidationError, match="extra"):
+        spec("A", unknown_field=1)
+
+
+def test_as_of_dates_end_at_midnight_in_china() -> None:
+    from datetime import date
+
+    assert end_of_day(date(2026, 2, 16)).isoformat() == "2026-02-17T00:00:00+08:00"
