@@ -1,0 +1,190 @@
+"""``linkage``: the platform on one machine (``up``), tokens, migrations, and the CI gates (``check``)."""
+
+from __future__ import annotations
+
+import argparse
+import os
+import secrets
+import signal
+import sys
+import time
+from collections.abc import Callable, Sequence
+from contextlib import ExitStack
+from pathlib import Path
+from types import FrameType
+
+from services.platform.check import run_checks
+from services.platform.embedded import EmbeddedPostgres, NatsServer
+from services.platform.errors import PlatformError
+from services.platform.supervisor import ServiceProcesses, migrate_all
+from services.runtime.auth import mint_token
+
+DEFAULT_DATA_DIR = Path(".linkage")
+_SignalHandler = Callable[[int, FrameType | None], object] | int | None
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    args = _parser().parse_args(argv)
+    try:
+        return int(args.command(args))
+    except PlatformError as error:
+        print(f"linkage: {error}", file=sys.stderr)
+        return 1
+
+
+def _parser() -> argparse.ArgumentParser:
+    parser = argparse.ArgumentParser(prog="linkage", description="Linkage (区街联动) on one machine.")
+    commands = parser.add_subparsers(required=True, metavar="COMMAND")
+    up = commands.add_parser("up", help="start NATS, Postgres and the five services; Ctrl-C stops them")
+    _data_dir_option(up)
+    up.add_argument("--nats-port", type=int, default=14222, help="embedded NATS port (default: %(default)s)")
+    up.add_argument("--pg-port", type=int, default=15432, help="embedded Postgres port (default: %(default)s)")
+    up.add_argument("--ready-timeout", type=float, default=60.0, help="seconds to wait for /readyz")
+    up.set_defaults(command=_up)
+    token = commands.add_parser("token", help="print a bearer JWT signed with the platform's secret")
+    token.add_argument("--role", action="append", required=True, help="e.g. operator, street:xinhe; repeatable")
+    token.add_argument("--subject", default="linkage-cli", help="the token's sub claim")
+    token.add_argument("--ttl", type=int, default=86400, help="lifetime in seconds (default: %(default)s)")
+    _data_dir_option(token)
+    token.set_defaults(command=_token)
+    migrate = commands.add_parser("migrate", help="upgrade every service's schema to head")
+    migrate.add_argument("--database-url", default=os.environ.get("LINKAGE_DATABASE_URL"))
+    migrate.set_defaults(command=_migrate)
+    check = commands.add_parser("check", help="lint, type-check, import contracts, then the whole test suite")
+    check.add_argument("pytest_args", nargs=argparse.REMAINDER, help="passed on to pytest")
+    check.set_defaults(command=_check)
+    return parser
+
+
+def _check(args: argparse.Namespace) -> int:
+    return run_checks(args.pytest_args, root=Path.cwd())
+
+
+def _data_dir_option(parser: argparse.ArgumentParser) -> None:
+    parser.add_argument(
+        "--data-dir", type=Path, default=DEFAULT_DATA_DIR, help="embedded servers' data, logs and the JWT secret"
+    )
+
+
+def _token(args: argparse.Namespace) -> int:
+    secret = jwt_secret(args.data_dir.absolute(), create=False)
+    try:
+        print(mint_token(secret, subject=args.subject, roles=args.role, ttl_s=args.ttl))
+    except ValueError as error:
+        raise PlatformError(str(error)) from error
+    return 0
+
+
+def _migrate(args: argparse.Namespace) -> int:
+    if not args.database_url:
+        raise PlatformError("set LINKAGE_DATABASE_URL or pass --database-url")
+    migrate_all(args.database_url)
+    print("linkage: every schema is at head")
+    return 0
+
+
+def jwt_secret(data_dir: Path, *, create: bool) -> str:
+    """``LINKAGE_JWT_SECRET``, else the one kept in the data directory so that tokens survive restarts."""
+    if secret := os.environ.get("LINKAGE_JWT_SECRET"):
+        return secret
+    path = data_dir / "jwt-secret"
+    if path.exists():
+        return path.read_text().strip()
+    if not create:
+        raise PlatformError(f"no JWT secret: set LINKAGE_JWT_SECRET or run `linkage up --data-dir {data_dir}`")
+    data_dir.mkdir(parents=True, exist_ok=True)
+    secret = secrets.token_urlsafe(32)
+    with os.fdopen(os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600), "w") as file:
+        file.write(secret + "\n")
+    return secret
+
+
+def _up(args: argparse.Namespace) -> int:
+    previous = {signum: signal.getsignal(signum) for signum in (signal.SIGINT, signal.SIGTERM)}
+    # SIGTERM unwinds like Ctrl-C, so that both stop what was started, in order.
+    signal.signal(signal.SIGTERM, _interrupt)
+    try:
+        with ExitStack() as stack:
+            try:
+                _run_platform(stack, args)
+            finally:
+                # A second Ctrl-C must not cut the shutdown short and leave processes behind.
+                _set_handlers(dict.fromkeys(previous, signal.SIG_IGN))
+    except KeyboardInterrupt:
+        print("linkage: stopped", flush=True)
+    finally:
+        _set_handlers(previous)
+    return 0
+
+
+def _run_platform(stack: ExitStack, args: argparse.Namespace) -> None:
+    data_dir: Path = args.data_dir.absolute()
+    log_dir = data_dir / "logs"
+    nats_url = os.environ.get("LINKAGE_NATS_URL") or _start_nats(stack, data_dir, args.nats_port)
+    database_url = os.environ.get("LINKAGE_DATABASE_URL") or _start_postgres(stack, data_dir, args.pg_port)
+    env = {
+        "LINKAGE_NATS_URL": nats_url,
+        "LINKAGE_DATABASE_URL": database_url,
+        "LINKAGE_JWT_SECRET": jwt_secret(data_dir, create=True),
+    }
+    _say("migrating every service's schema")
+    migrate_all(database_url, env=env)
+    _say("starting the services")
+    services = stack.enter_context(ServiceProcesses(env=env, log_dir=log_dir))
+    services.wait_ready(args.ready_timeout)
+    _print_summary(services, nats_url=nats_url, database_url=database_url, data_dir=data_dir)
+    _watch(services)
+
+
+def _start_nats(stack: ExitStack, data_dir: Path, port: int) -> str:
+    _say(f"starting NATS with JetStream on port {port}")
+    server = NatsServer(store_dir=data_dir / "nats", port=port, log_file=data_dir / "logs" / "nats.log")
+    return stack.enter_context(server).url
+
+
+def _start_postgres(stack: ExitStack, data_dir: Path, port: int) -> str:
+    _say(f"starting Postgres on port {port}")
+    server = EmbeddedPostgres(data_dir=data_dir / "pg", port=port, log_file=data_dir / "logs" / "postgres.log")
+    return stack.enter_context(server).url
+
+
+def _print_summary(services: ServiceProcesses, *, nats_url: str, database_url: str, data_dir: Path) -> None:
+    rows = [("service", "url", "docs", "ready")]
+    rows += [(spec.name, spec.url, f"{spec.url}/docs", "yes") for spec in services.services]
+    widths = [max(len(row[column]) for row in rows) for column in range(4)]
+    print()
+    for row in rows:
+        print("  ".join(cell.ljust(width) for cell, width in zip(row, widths, strict=True)).rstrip())
+    print(f"\nNATS      {nats_url}\nPostgres  {_without_password(database_url)}\nlogs      {services.log_dir}")
+    print(f"token     linkage token --role operator --data-dir {data_dir}")
+    print("\nlinkage: up; Ctrl-C stops everything", flush=True)
+
+
+def _watch(services: ServiceProcesses) -> None:
+    """Waits for Ctrl-C or SIGTERM, saying once about each service that dies meanwhile."""
+    reported: set[str] = set()
+    while True:
+        time.sleep(1.0)
+        for name, code in services.exited().items():
+            if name not in reported:
+                reported.add(name)
+                _say(f"{name} exited with code {code}; see {services.log_file(name)}")
+
+
+def _without_password(url: str) -> str:
+    from sqlalchemy.engine import make_url
+
+    return make_url(url).render_as_string(hide_password=True)
+
+
+def _say(message: str) -> None:
+    print(f"linkage: {message}", flush=True)
+
+
+def _interrupt(signum: int, frame: FrameType | None) -> None:
+    raise KeyboardInterrupt
+
+
+def _set_handlers(handlers: dict[signal.Signals, _SignalHandler]) -> None:
+    for signum, handler in handlers.items():
+        signal.signal(signum, handler)

