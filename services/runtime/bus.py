@@ -7,6 +7,7 @@ message never blocks the stream. A handler failure below that is nak'd with a gr
 
 from __future__ import annotations
 
+import contextlib
 import logging
 from collections.abc import Awaitable, Callable, Sequence
 from dataclasses import dataclass
@@ -83,7 +84,7 @@ def consumer_config(durable: str, filter_subject: str, *, max_deliver: int) -> a
     )
 
 
-async def reconcile_streams(js: JetStreamContext, *, replicas: int = 1) -> None:
+async def reconcile_streams(js: JetStreamContext, *, replicas: int) -> None:
     """Create or update every platform stream; an existing stream is otherwise kept with stale settings."""
     for spec in STREAMS:
         config = api.StreamConfig(
@@ -129,23 +130,33 @@ class Consumer(Generic[EventT]):
     """Runs one subscription's handler under the delivery rules above."""
 
     subscription: Subscription[EventT]
-    durable: str
-    max_deliver: int
+    stream: str
+    config: api.ConsumerConfig
     uow_factory: UnitOfWorkFactory
     dead_letter: DeadLetterWriter
+
+    @property
+    def durable(self) -> str:
+        return self.config.durable_name or ""
+
+    @property
+    def max_deliver(self) -> int:
+        return self.config.max_deliver or 1
+
+    async def handle(self, body: bytes) -> None:
+        """Parse and apply one message; raises what the parse or the handler raised (a duplicate is no error)."""
+        envelope = decode(body, self.subscription.contract)
+        with contextlib.suppress(AlreadyHandled):
+            await self.subscription.handler(envelope, self.uow_factory(inbox_key=(self.durable, envelope.id)))
 
     async def __call__(self, msg: NatsMessage) -> None:
         body = msg.body  # raw bytes: the envelope is parsed here, so a bad one is dead-lettered, not dropped
         deliveries = msg.raw_message.metadata.num_delivered or 1
         try:
-            envelope = decode(body, self.subscription.contract)
+            await self.handle(body)
         except ValidationError as error:
             await self._give_up(msg, body, f"unparseable {self.subscription.contract.TYPE}: {error}", deliveries)
             return
-        try:
-            await self.subscription.handler(envelope, self.uow_factory(inbox_key=(self.durable, envelope.id)))
-        except AlreadyHandled:
-            pass
         except Exception as error:
             if deliveries >= self.max_deliver:
                 await self._give_up(msg, body, f"handler failed {deliveries} times: {error!r}", deliveries)
@@ -177,13 +188,13 @@ def register(
     batch: int,
     uow_factory: UnitOfWorkFactory,
     dead_letter: DeadLetterWriter,
-) -> tuple[str, api.ConsumerConfig]:
-    """Attach the subscription to the broker; returns (stream, consumer config) for reconciliation."""
+) -> Consumer[Any]:
+    """Attach the subscription to the broker as a durable pull consumer."""
     contract = subscription.contract
     durable = subscription.durable(service)
     stream = stream_for_subject(contract.TYPE).name
     config = consumer_config(durable, contract.filter_subject(), max_deliver=max_deliver)
-    consumer = Consumer(subscription, durable, max_deliver, uow_factory, dead_letter)
+    consumer = Consumer(subscription, stream, config, uow_factory, dead_letter)
     broker.subscriber(
         contract.filter_subject(),
         stream=JStream(stream, declare=False),
@@ -194,4 +205,4 @@ def register(
         title=durable,
         description=(contract.__doc__ or "").strip(),
     )(consumer.__call__)
-    return stream, config
+    return consumer

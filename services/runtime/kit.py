@@ -15,13 +15,13 @@ from typing import Any
 
 import sqlalchemy as sa
 from fastapi import APIRouter, FastAPI
-from nats.js import api
 from opentelemetry.instrumentation.fastapi import FastAPIInstrumentor
 from opentelemetry.sdk.trace import SpanProcessor
 from prometheus_client import CollectorRegistry
 
 from services.runtime import errors, ops
 from services.runtime.bus import (
+    Consumer,
     Subscription,
     consumer_matches,
     create_broker,
@@ -30,6 +30,7 @@ from services.runtime.bus import (
     register,
 )
 from services.runtime.db import PlumbingTables, create_engine, sessionmaker
+from services.runtime.migrate import head_revision
 from services.runtime.outbox import OutboxRelay
 from services.runtime.settings import RuntimeSettings
 from services.runtime.telemetry import configure_logging, tracer_provider
@@ -60,8 +61,9 @@ class ServiceKit:
         self.relay = OutboxRelay(
             self.sessions, tables.outbox, self.broker, batch=settings.relay_batch, poll_s=settings.relay_poll_s
         )
-        self.consumers: list[tuple[str, api.ConsumerConfig]] = []
+        self.consumers: list[Consumer[Any]] = []
         self.bus_up = asyncio.Event()
+        self.schema_head = head_revision(name)
         self._tasks: list[asyncio.Task[None]] = []
 
     def uow(self, *, actor: str = "system", inbox_key: Any = None) -> UnitOfWork:
@@ -92,14 +94,19 @@ class ServiceKit:
         async with self.sessions() as session, session.begin():
             await session.execute(self.tables.dead_letter.insert().values(**row))
 
+    def consumer(self, durable: str) -> Consumer[Any]:
+        return next(c for c in self.consumers if c.durable == durable)
+
     async def readiness(self) -> dict[str, str]:
         """Each check's verdict: ``ok`` or what is wrong."""
         checks = {"database": "ok", "broker": "ok", "consumers": "ok"}
         try:
             async with self.engine.connect() as connection:
-                await connection.execute(sa.text("SELECT 1"))
+                current = await connection.scalar(sa.text(f'SELECT version_num FROM "{self.name}".alembic_version'))
+            if current != self.schema_head:
+                checks["database"] = f"schema {self.name} at {current}, code expects {self.schema_head}: migrate"
         except Exception as error:
-            checks["database"] = f"unreachable: {error}"
+            checks["database"] = f"unreachable or not migrated: {error}"
         if not self.bus_up.is_set() or not self.broker.connection.is_connected:
             checks["broker"] = checks["consumers"] = "not connected"
             return checks
@@ -108,13 +115,13 @@ class ServiceKit:
 
     async def _consumers_verdict(self) -> str:
         js = self.broker.connection.jetstream()
-        for stream, desired in self.consumers:
+        for consumer in self.consumers:
             try:
-                current = (await js.consumer_info(stream, desired.durable_name or "", timeout=2)).config
+                current = (await js.consumer_info(consumer.stream, consumer.durable, timeout=2)).config
             except Exception as error:
-                return f"{desired.durable_name}: {error!r}"
-            if not consumer_matches(current, desired):
-                return f"{desired.durable_name}: settings differ from the declared ones"
+                return f"{consumer.durable}: {error!r}"
+            if not consumer_matches(current, consumer.config):
+                return f"{consumer.durable}: settings differ from the declared ones"
         return "ok"
 
     async def _bring_up_bus(self) -> None:
@@ -126,9 +133,9 @@ class ServiceKit:
                 log.warning("NATS not reachable yet (%r); retrying", error)
                 await asyncio.sleep(1.0)
         js = self.broker.connection.jetstream()
-        await reconcile_streams(js)
-        for stream, config in self.consumers:
-            await reconcile_consumer(js, stream, config)
+        await reconcile_streams(js, replicas=self.settings.stream_replicas)
+        for consumer in self.consumers:
+            await reconcile_consumer(js, consumer.stream, consumer.config)
         await self.broker.start()
         self._tasks.append(asyncio.create_task(self.relay.run(), name=f"{self.name}-outbox-relay"))
         self.bus_up.set()

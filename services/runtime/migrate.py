@@ -16,6 +16,7 @@ from pathlib import Path
 import sqlalchemy as sa
 from alembic import command, context
 from alembic.config import Config
+from alembic.script import ScriptDirectory
 from sqlalchemy.engine import Connection
 from sqlalchemy.ext.asyncio import create_async_engine
 
@@ -30,6 +31,11 @@ def alembic_config(service: str, database_url: str) -> Config:
     config.set_main_option("script_location", str(Path(spec.submodule_search_locations[0]) / "migrations"))
     config.set_main_option("sqlalchemy.url", database_url.replace("%", "%%"))
     return config
+
+
+def head_revision(service: str) -> str | None:
+    """The revision the code expects its schema at; ``/readyz`` compares it with the database."""
+    return ScriptDirectory.from_config(alembic_config(service, DEFAULT_URL)).get_current_head()
 
 
 def upgrade(service: str, database_url: str, revision: str = "head") -> None:

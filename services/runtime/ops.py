@@ -11,10 +11,9 @@ from fastapi.responses import JSONResponse
 from prometheus_client import CONTENT_TYPE_LATEST, generate_latest
 from pydantic import BaseModel
 
-from contracts import stream_for_subject
 from services.runtime.auth import Principal, require
 from services.runtime.deps import kit_of
-from services.runtime.errors import NotFound
+from services.runtime.errors import Conflict, NotFound
 
 router = APIRouter(tags=["operations"])
 Operator = Annotated[Principal, Depends(require("operator"))]
@@ -56,17 +55,21 @@ async def list_dead_letters(request: Request, _: Operator, limit: int = 100) -> 
     return [DeadLetterPublic(**_public(row._mapping)) for row in rows]
 
 
-@router.post("/ops/dead-letters/{dead_letter_id}/replay", summary="Publish a dead letter again to its subject")
+@router.post("/ops/dead-letters/{dead_letter_id}/replay", summary="Hand a dead letter to its consumer again")
 async def replay_dead_letter(request: Request, dead_letter_id: int, _: Operator) -> DeadLetterPublic:
+    """Only the consumer that gave up sees it again: nothing is re-published, so no other consumer is touched."""
     kit = kit_of(request)
     table = kit.tables.dead_letter
+    async with kit.sessions() as session:
+        row = (await session.execute(sa.select(table).where(table.c.id == dead_letter_id))).first()
+    if row is None:
+        raise NotFound(f"no dead letter {dead_letter_id}", field="dead_letter_id")
+    try:
+        await kit.consumer(row.consumer).handle(bytes(row.body))
+    except Exception as error:
+        raise Conflict(f"replay failed again: {error}", field="dead_letter_id") from error
+    now = datetime.now(UTC)
     async with kit.sessions() as session, session.begin():
-        row = (await session.execute(sa.select(table).where(table.c.id == dead_letter_id).with_for_update())).first()
-        if row is None:
-            raise NotFound(f"no dead letter {dead_letter_id}", field="dead_letter_id")
-        headers = {**row.headers, "Nats-Msg-Id": f"{row.headers.get('Nats-Msg-Id', '')}-replay-{row.id}"}
-        await kit.broker.publish(row.body, row.subject, headers=headers, stream=stream_for_subject(row.subject).name)
-        now = datetime.now(UTC)
         await session.execute(table.update().where(table.c.id == row.id).values(replayed_at=now))
     return DeadLetterPublic(**{**_public(row._mapping), "replayed_at": now})
 

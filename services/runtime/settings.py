@@ -20,6 +20,9 @@ class RuntimeSettings(BaseSettings):
     relay_batch: int = Field(default=200, ge=1, description="Outbox rows the relay publishes per round")
     relay_poll_s: float = Field(default=1.0, gt=0, description="Relay poll interval when nothing wakes it")
     consumer_batch: int = Field(default=32, ge=1, description="Messages a pull consumer fetches at once")
+    stream_replicas: int = Field(
+        default=1, ge=1, le=5, description="JetStream replicas: 1 on one machine, 3 in a cluster"
+    )
     max_deliver: int = Field(default=5, ge=1, description="Deliveries before a message is dead-lettered")
     otlp_endpoint: str | None = Field(
         default=None, validation_alias="OTEL_EXPORTER_OTLP_ENDPOINT", description="OTLP/HTTP collector"

@@ -127,6 +127,12 @@ async def test_unparseable_intake_lands_in_dead_letters_and_the_loop_carries_on(
     assert letters[0]["subject"] == "intake.case.reported.v1"
     assert "unparseable" in str(letters[0]["reason"])
     assert "id" in str(letters[0]["reason"])  # names the missing field
+    operator = bearer("operator")
+    again = await dispatch.post(f"/ops/dead-letters/{letters[0]['id']}/replay", headers=operator)
+    assert again.status_code == 409
+    assert "replay failed again" in again.json()["detail"][0]["msg"]
+    assert (await dispatch.post("/ops/dead-letters/999999999/replay", headers=operator)).status_code == 404
+    assert (await dispatch.get("/ops/dead-letters", headers=bearer("office"))).status_code == 403
 
 
 async def test_routes_refuse_bad_input_naming_the_field(dispatch: httpx.AsyncClient) -> None:
