@@ -22,9 +22,8 @@ import pytest
 from sqlalchemy.engine import make_url
 
 from services.platform.embedded import EmbeddedPostgres, NatsServer
+from services.platform.supervisor import SERVICE_NAMES
 from services.runtime.migrate import upgrade
-
-SERVICES = ("dispatch",)
 
 
 def docker_answers() -> bool:
@@ -71,7 +70,7 @@ def database_url(postgres_server_url: str) -> Iterator[str]:
     admin = server.set(drivername="postgresql").render_as_string(hide_password=False)
     asyncio.run(_execute(admin, f'CREATE DATABASE "{name}"'))
     url = server.set(database=name).render_as_string(hide_password=False)
-    for service in SERVICES:
+    for service in SERVICE_NAMES:
         upgrade(service, url)
     yield url
     with contextlib.suppress(Exception):

@@ -31,6 +31,9 @@ class ApplicationSubmitted(IntegrationEvent):
     duplicate_of_existing: bool = Field(
         description="Automatic check: an 'add' for an item code the catalogue already holds"
     )
+    flags: tuple[str, ...] = Field(
+        default=(), description="Every automatic-check flag raised (e.g. readds_retired_item), added in v1.1"
+    )
 
 
 class ApplicationApproved(IntegrationEvent):

@@ -94,7 +94,7 @@ async def item_as_of(
         found = await store.items_in_force([item_code], as_of=as_of)
         if item_code not in found:
             when = f" on {as_of.isoformat()}" if as_of else ""
-            raise NotFound(f"item {item_code} is not in the catalogue{when}", field="item_code")
+            raise NotFound(f"item {item_code} is not in the catalogue{when}", field="item_code", location="path")
         history = await store.item_history(item_code)
     if as_of is not None:
         history = [(v, t) for v, t in history if t < end_of_day(as_of)]

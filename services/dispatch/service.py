@@ -163,7 +163,7 @@ async def case_view(uow: UnitOfWork, case_id: uuid.UUID) -> tuple[sa.Row[Any], S
         store = DispatchStore(uow.session)
         case = await store.case(case_id)
         if case is None:
-            raise NotFound(f"no case {case_id}", field="case_id")
+            raise NotFound(f"no case {case_id}", field="case_id", location="path")
         return case, await store.case_tasks(case_id)
 
 
@@ -171,7 +171,7 @@ async def case_timeline(uow: UnitOfWork, case_id: uuid.UUID) -> Sequence[sa.Row[
     async with uow:
         store = DispatchStore(uow.session)
         if await store.case(case_id) is None:
-            raise NotFound(f"no case {case_id}", field="case_id")
+            raise NotFound(f"no case {case_id}", field="case_id", location="path")
         return await store.case_timeline(case_id)
 
 
@@ -184,5 +184,5 @@ async def routing_of(uow: UnitOfWork, item_code: str) -> RoutingEntry:
     async with uow:
         entry = await DispatchStore(uow.session).routing(item_code)
     if entry is None:
-        raise NotFound(f"dispatch knows no item {item_code}", field="item_code")
+        raise NotFound(f"dispatch knows no item {item_code}", field="item_code", location="path")
     return entry

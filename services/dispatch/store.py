@@ -104,10 +104,15 @@ class DispatchStore:
         )
 
     async def retire_routing(self, item_code: str, version: int) -> None:
+        """A retirement may overtake its publication: keep a retired placeholder so the late one stays retired."""
+        placeholder = {"name": "", "responsible_body": "", "co_operating_units": [], "street_codes": [], "basis": ""}
+        statement = insert(routing_items).values(item_code=item_code, version=version, retired=True, **placeholder)
         await self.session.execute(
-            routing_items.update()
-            .where(routing_items.c.item_code == item_code, routing_items.c.version <= version)
-            .values(retired=True, version=version)
+            statement.on_conflict_do_update(
+                index_elements=[routing_items.c.item_code],
+                set_={"retired": True, "version": version},
+                where=routing_items.c.version <= version,
+            )
         )
 
     async def routing(self, item_code: str) -> RoutingEntry | None:

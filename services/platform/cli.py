@@ -24,7 +24,11 @@ _SignalHandler = Callable[[int, FrameType | None], object] | int | None
 
 
 def main(argv: Sequence[str] | None = None) -> int:
-    args = _parser().parse_args(argv)
+    parser = _parser()
+    args, extra = parser.parse_known_args(argv)
+    if extra and args.command is not _check:
+        parser.error(f"unrecognized arguments: {' '.join(extra)}")
+    args.pytest_args = extra
     try:
         return int(args.command(args))
     except PlatformError as error:
@@ -51,7 +55,7 @@ def _parser() -> argparse.ArgumentParser:
     migrate.add_argument("--database-url", default=os.environ.get("LINKAGE_DATABASE_URL"))
     migrate.set_defaults(command=_migrate)
     check = commands.add_parser("check", help="lint, type-check, import contracts, then the whole test suite")
-    check.add_argument("pytest_args", nargs=argparse.REMAINDER, help="passed on to pytest")
+    check.epilog = "Arguments after check go to pytest, e.g. linkage check -x -k dispatch."
     check.set_defaults(command=_check)
     return parser
 

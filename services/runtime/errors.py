@@ -7,15 +7,17 @@ from fastapi.responses import JSONResponse
 
 
 class DomainError(Exception):
-    """A refused request; ``field`` names the input at fault, as FastAPI's own 422 ``loc`` does."""
+    """A refused request; ``field`` (in ``location``: body, path or query) names the input at fault, as FastAPI's
+    own 422 ``loc`` does."""
 
     status = 422
     kind = "rejected"
 
-    def __init__(self, message: str, *, field: str | None = None) -> None:
+    def __init__(self, message: str, *, field: str | None = None, location: str = "body") -> None:
         super().__init__(message)
         self.message = message
         self.field = field
+        self.location = location
 
 
 class Rejected(DomainError):
@@ -41,7 +43,7 @@ class Forbidden(DomainError):
 
 async def _domain_error(_: Request, error: Exception) -> JSONResponse:
     assert isinstance(error, DomainError)
-    loc = ["body", *error.field.split(".")] if error.field else []
+    loc = [error.location, *error.field.split(".")] if error.field else []
     return JSONResponse({"detail": [{"loc": loc, "msg": error.message, "type": error.kind}]}, error.status)
 
 

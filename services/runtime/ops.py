@@ -63,11 +63,11 @@ async def replay_dead_letter(request: Request, dead_letter_id: int, _: Operator)
     async with kit.sessions() as session:
         row = (await session.execute(sa.select(table).where(table.c.id == dead_letter_id))).first()
     if row is None:
-        raise NotFound(f"no dead letter {dead_letter_id}", field="dead_letter_id")
+        raise NotFound(f"no dead letter {dead_letter_id}", field="dead_letter_id", location="path")
     try:
         await kit.consumer(row.consumer).handle(bytes(row.body))
     except Exception as error:
-        raise Conflict(f"replay failed again: {error}", field="dead_letter_id") from error
+        raise Conflict(f"replay failed again: {error}", field="dead_letter_id", location="path") from error
     now = datetime.now(UTC)
     async with kit.sessions() as session, session.begin():
         await session.execute(table.update().where(table.c.id == row.id).values(replayed_at=now))

@@ -77,5 +77,7 @@ class OutboxRelay:
             context.detach(token)
 
     async def _sleep(self) -> None:
+        # asyncio.timeout, not wait_for: on 3.11 wait_for can swallow a cancel that races a wake-up
         with contextlib.suppress(TimeoutError):
-            await asyncio.wait_for(self._wake.wait(), timeout=self._poll_s)
+            async with asyncio.timeout(self._poll_s):
+                await self._wake.wait()

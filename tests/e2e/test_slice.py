@@ -93,7 +93,7 @@ async def test_a_case_crosses_every_service_once_in_one_trace(
                 params={**period, "assignee_code": department},
                 headers=OFFICE,
             )
-            return [row for row in response.json()["counts"] if row["total"] > 0]
+            return [row for row in response.json()["assignees"] if row["total"] > 0]
 
         counts = await eventually(counted)
         assert counts[0]["total"] == 1

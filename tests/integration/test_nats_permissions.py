@@ -140,7 +140,7 @@ async def connect(server: NatsServer, user: str, *, private_inbox: bool = True) 
 async def dispatched(server: NatsServer) -> None:
     """As the dispatch service: all streams reconciled, one task each for cgj and scjg, scjg's durable made."""
     async with connect(server, "dispatch", private_inbox=False) as dispatch:
-        await reconcile_streams(dispatch.js)
+        await reconcile_streams(dispatch.js, replicas=1)
         for code in DEPARTMENTS:
             ack = await dispatch.js.publish(task_subject(code), f"task for {code}".encode(), stream="DISPATCH")
             assert ack.stream == "DISPATCH"

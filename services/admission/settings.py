@@ -1,0 +1,9 @@
+"""Admission settings: the shared ones; admission-only knobs join here."""
+
+from __future__ import annotations
+
+from services.runtime.settings import RuntimeSettings
+
+
+class Settings(RuntimeSettings):
+    pass

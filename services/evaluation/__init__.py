@@ -1,0 +1,1 @@
+"""评价: indicators recomputable from events, scorecards, ratings and accountability."""

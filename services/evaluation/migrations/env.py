@@ -1,0 +1,4 @@
+from services.evaluation.store import metadata
+from services.runtime.migrate import run_migrations
+
+run_migrations(metadata)

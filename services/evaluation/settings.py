@@ -1,0 +1,9 @@
+"""Evaluation settings: the shared ones; evaluation-only knobs join here."""
+
+from __future__ import annotations
+
+from services.runtime.settings import RuntimeSettings
+
+
+class Settings(RuntimeSettings):
+    pass

@@ -1,0 +1,60 @@
+"""Evaluation's tables (schema ``evaluation``) and its repository."""
+
+from __future__ import annotations
+
+from typing import Any
+
+import sqlalchemy as sa
+from sqlalchemy.dialects.postgresql import UUID, insert
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from contracts.events.dispatch import TaskRole
+from services.evaluation.domain import Period
+from services.runtime.db import plumbing_tables
+
+metadata = sa.MetaData(schema="evaluation")
+plumbing = plumbing_tables(metadata)
+
+assignments = sa.Table(
+    "assignments",
+    metadata,
+    sa.Column("task_id", UUID(as_uuid=True), primary_key=True),
+    sa.Column("case_id", UUID(as_uuid=True), nullable=False),
+    sa.Column("assignee_code", sa.Text, nullable=False),
+    sa.Column("role", sa.Text, nullable=False),
+    sa.Column("item_code", sa.Text, nullable=False),
+    sa.Column("street_code", sa.Text, nullable=False),
+    sa.Column("assigned_at", sa.DateTime(timezone=True), nullable=False),
+    sa.Column("recorded_at", sa.DateTime(timezone=True), nullable=False, server_default=sa.func.now()),
+    sa.Index("ix_assignments_assignee_assigned_at", "assignee_code", "assigned_at"),
+    sa.Index("ix_assignments_assigned_at", "assigned_at"),
+)
+
+
+class EvaluationStore:
+    """Queries over one session; the unit of work owns the transaction."""
+
+    def __init__(self, session: AsyncSession) -> None:
+        self.session = session
+
+    async def record_assignment(self, **values: Any) -> bool:
+        """Insert an assignment; False when the task is already recorded (a re-sent event)."""
+        inserted = await self.session.execute(
+            insert(assignments).values(**values).on_conflict_do_nothing().returning(assignments.c.task_id)
+        )
+        return inserted.first() is not None
+
+    async def assignment_counts(
+        self, period: Period, assignees: frozenset[str] | None
+    ) -> list[tuple[str, TaskRole, int]]:
+        """(assignee, role, count) of the tasks assigned within ``period`` (None: every assignee)."""
+        first, after = period.bounds()
+        query = (
+            sa.select(assignments.c.assignee_code, assignments.c.role, sa.func.count().label("tasks"))
+            .where(assignments.c.assigned_at >= first, assignments.c.assigned_at < after)
+            .group_by(assignments.c.assignee_code, assignments.c.role)
+        )
+        if assignees is not None:
+            query = query.where(assignments.c.assignee_code.in_(assignees))
+        rows = await self.session.execute(query)
+        return [(row.assignee_code, TaskRole(row.role), row.tasks) for row in rows]
