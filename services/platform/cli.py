@@ -10,13 +10,14 @@ import sys
 import time
 from collections.abc import Callable, Sequence
 from contextlib import ExitStack
+from dataclasses import replace
 from pathlib import Path
 from types import FrameType
 
 from services.platform.check import run_checks
 from services.platform.embedded import EmbeddedPostgres, NatsServer
 from services.platform.errors import PlatformError
-from services.platform.supervisor import ServiceProcesses, migrate_all
+from services.platform.supervisor import SERVICES, ServiceProcesses, migrate_all
 from services.runtime.auth import mint_token
 
 DEFAULT_DATA_DIR = Path(".linkage")
@@ -43,6 +44,9 @@ def _parser() -> argparse.ArgumentParser:
     _data_dir_option(up)
     up.add_argument("--nats-port", type=int, default=14222, help="embedded NATS port (default: %(default)s)")
     up.add_argument("--pg-port", type=int, default=15432, help="embedded Postgres port (default: %(default)s)")
+    up.add_argument(
+        "--base-port", type=int, default=8101, help="catalog's port; the others follow (default: %(default)s)"
+    )
     up.add_argument("--ready-timeout", type=float, default=60.0, help="seconds to wait for /readyz")
     up.set_defaults(command=_up)
     token = commands.add_parser("token", help="print a bearer JWT signed with the platform's secret")
@@ -105,8 +109,9 @@ def jwt_secret(data_dir: Path, *, create: bool) -> str:
 
 def _up(args: argparse.Namespace) -> int:
     previous = {signum: signal.getsignal(signum) for signum in (signal.SIGINT, signal.SIGTERM)}
-    # SIGTERM unwinds like Ctrl-C, so that both stop what was started, in order.
-    signal.signal(signal.SIGTERM, _interrupt)
+    # SIGTERM unwinds like Ctrl-C, so that both stop what was started, in order. SIGINT is set too: a shell
+    # starts background jobs with it ignored, and Python then installs no handler of its own.
+    _set_handlers(dict.fromkeys(previous, _interrupt))
     try:
         with ExitStack() as stack:
             try:
@@ -134,7 +139,8 @@ def _run_platform(stack: ExitStack, args: argparse.Namespace) -> None:
     _say("migrating every service's schema")
     migrate_all(database_url, env=env)
     _say("starting the services")
-    services = stack.enter_context(ServiceProcesses(env=env, log_dir=log_dir))
+    specs = [replace(spec, port=args.base_port + offset) for offset, spec in enumerate(SERVICES)]
+    services = stack.enter_context(ServiceProcesses(env=env, log_dir=log_dir, services=specs))
     services.wait_ready(args.ready_timeout)
     _print_summary(services, nats_url=nats_url, database_url=database_url, data_dir=data_dir)
     _watch(services)

