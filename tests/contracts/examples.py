@@ -1,21 +1,21 @@
-"""One valid instance of every contract, so that every contract is exercised on the wire."""
+"""One valid instance of every contract, so that every contract is exercised on the wire.
+
+Producers with many events keep theirs in ``examples_<producer>.py``, merged here.
+"""
 
 from __future__ import annotations
 
-import uuid
-from datetime import UTC, date, datetime
+from datetime import date
 
 from contracts import IntegrationEvent, TimeLimit
 from contracts.base import TimeUnit
 from contracts.events.admission import ApplicationApproved, ApplicationKind, ApplicationSubmitted
 from contracts.events.catalog import ClauseRef, GridMapped, ItemDefinition, ItemPublished, ItemRetired, ListKind
-from contracts.events.dispatch import CaseAccepted, CaseNotAccepted, TaskAssigned, TaskRole
 from contracts.events.enforcement import MatterRegistered
 from contracts.events.evaluation import ScorecardPublished
 from contracts.events.intake import CaseReported
+from tests.contracts.examples_dispatch import CASE, DISPATCH_EXAMPLES, NOW
 
-NOW = datetime(2026, 11, 25, 9, 30, tzinfo=UTC)
-CASE = uuid.UUID("00000000-0000-4000-8000-000000000001")
 DEFINITION = ItemDefinition(
     item_code="GX-001",
     name="门前三包责任制落实",
@@ -28,6 +28,7 @@ DEFINITION = ItemDefinition(
 )
 
 EXAMPLES: dict[type[IntegrationEvent], IntegrationEvent] = {
+    **DISPATCH_EXAMPLES,
     CaseReported: CaseReported(
         source_system="smartcity",
         source_id="12345-1",
@@ -51,22 +52,6 @@ EXAMPLES: dict[type[IntegrationEvent], IntegrationEvent] = {
     ),
     ApplicationApproved: ApplicationApproved(
         application_id=CASE, kind=ApplicationKind.ADD, item_code="GX-001", item=DEFINITION, reason="常委会审定"
-    ),
-    CaseAccepted: CaseAccepted(
-        case_id=CASE, source_system="smartcity", source_id="1", item_code="GX-001", street_code="hongxing"
-    ),
-    CaseNotAccepted: CaseNotAccepted(case_id=CASE, source_system="smartcity", source_id="1", reason="事项不在清单内"),
-    TaskAssigned: TaskAssigned(
-        task_id=CASE,
-        case_id=CASE,
-        assignee_code="cgj",
-        role=TaskRole.PRIMARY,
-        item_code="GX-001",
-        street_code="hongxing",
-        catalogue_version=3,
-        routing_reason="责任主体",
-        description="垃圾堆积",
-        assigned_at=NOW,
     ),
     ScorecardPublished: ScorecardPublished(
         assignee_code="cgj",
