@@ -4,7 +4,15 @@ from __future__ import annotations
 
 from contracts.base import IntegrationEvent
 from contracts.events.admission import ApplicationApproved, ApplicationSubmitted
-from contracts.events.catalog import GridMapped, ItemPublished, ItemRetired
+from contracts.events.catalog import (
+    AdjustmentOpened,
+    AdjustmentResolved,
+    GridMapped,
+    ItemPublished,
+    ItemRetired,
+    LawChanged,
+    StreetListPublished,
+)
 from contracts.events.dispatch import CaseAccepted, CaseNotAccepted, TaskAssigned
 from contracts.events.enforcement import MatterRegistered
 from contracts.events.evaluation import ScorecardPublished
@@ -15,6 +23,10 @@ CONTRACTS: tuple[type[IntegrationEvent], ...] = (
     ItemPublished,
     ItemRetired,
     GridMapped,
+    StreetListPublished,
+    LawChanged,
+    AdjustmentOpened,
+    AdjustmentResolved,
     ApplicationSubmitted,
     ApplicationApproved,
     CaseAccepted,

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import uuid
 from datetime import date
 from enum import StrEnum
 from typing import ClassVar
@@ -32,6 +33,23 @@ class ClauseRef(BaseModel):
     paragraph: str | None = Field(default=None, description="Paragraph (款) when the article has several")
 
 
+class TaskParty(StrEnum):
+    """Who carries out a task (任务主体)."""
+
+    DEPARTMENT = "department"  # 部门职责任务
+    STREET = "street"  # 街道职责任务
+
+
+class DutyTask(BaseModel):
+    """职责任务: one task under an item, for the department or for the street, with its own legal basis."""
+
+    model_config = ConfigDict(frozen=True, extra="ignore")
+
+    party: TaskParty = Field(description="Department task or street task")
+    text: str = Field(min_length=1, max_length=2000, description="What must be done (任务内容)")
+    basis: tuple[ClauseRef, ...] = Field(default=(), description="Clauses this task rests on")
+
+
 class ItemDefinition(BaseModel):
     """事项: what a catalogue item says, wherever it travels (publication, admission approval)."""
 
@@ -48,6 +66,10 @@ class ItemDefinition(BaseModel):
     )
     time_limit: TimeLimit = Field(description="Time limit (办理时限)")
     legal_basis: tuple[ClauseRef, ...] = Field(default=(), description="Clauses the item rests on (法律依据)")
+    tasks: tuple[DutyTask, ...] = Field(default=(), description="Department and street tasks (职责任务), v1.1")
+    filing_conditions: str | None = Field(default=None, max_length=2000, description="立案条件, v1.1")
+    closing_conditions: str | None = Field(default=None, max_length=2000, description="结案条件, v1.1")
+    accountability: tuple[str, ...] = Field(default=(), description="问责情形 that apply to the item, v1.1")
 
 
 class ItemPublished(ItemDefinition, IntegrationEvent):
@@ -77,3 +99,60 @@ class GridMapped(IntegrationEvent):
     grid_code: str = Field(pattern=CODE_PATTERN, description="Grid code")
     street_code: str = Field(pattern=CODE_PATTERN, description="Street (街道) the grid lies in")
     version: int = Field(ge=1, description="Catalogue version that carries the mapping")
+
+
+class LawChangeKind(StrEnum):
+    """立改废释: how a legal document changed."""
+
+    ENACTED = "enacted"
+    AMENDED = "amended"
+    REPEALED = "repealed"
+    RENUMBERED = "renumbered"
+
+
+class LawChanged(IntegrationEvent):
+    """法律法规立改废: a legal document in the basis library changed; ``affected_items`` need adjustment."""
+
+    TYPE: ClassVar[str] = "catalog.law.changed.v1"
+
+    law_id: str = Field(min_length=1, description="Legal document id")
+    title: str = Field(min_length=1, description="Legal document title")
+    change: LawChangeKind = Field(description="Enacted, amended, repealed or renumbered")
+    effective_on: date = Field(description="When the change takes effect")
+    clauses: tuple[str, ...] = Field(default=(), description="Changed clauses, as 'article' or 'article/paragraph'")
+    affected_items: tuple[str, ...] = Field(default=(), description="Items citing a changed clause (一对一调整)")
+
+
+class AdjustmentOpened(IntegrationEvent):
+    """一对一调整: review work opened for one item because a clause it cites changed."""
+
+    TYPE: ClassVar[str] = "catalog.adjustment.opened.v1"
+
+    adjustment_id: uuid.UUID = Field(description="Adjustment id")
+    item_code: str = Field(pattern=CODE_PATTERN, description="Item to review")
+    law_id: str = Field(min_length=1, description="Legal document that changed")
+    change: LawChangeKind = Field(description="How it changed")
+    street_codes: tuple[str, ...] = Field(default=(), description="Street lists holding the item")
+
+
+class AdjustmentResolved(IntegrationEvent):
+    """调整完成: the item was reviewed; ``version`` is the catalogue version that carries the result."""
+
+    TYPE: ClassVar[str] = "catalog.adjustment.resolved.v1"
+
+    adjustment_id: uuid.UUID = Field(description="Adjustment id")
+    item_code: str = Field(pattern=CODE_PATTERN, description="Item reviewed")
+    version: int | None = Field(default=None, ge=1, description="New catalogue version, or null if kept as is")
+    resolution: str = Field(min_length=1, max_length=2000, description="What was decided")
+
+
+class StreetListPublished(IntegrationEvent):
+    """一街一单: a street's list, reviewed and filed (备案), is published; dispatch routes by it."""
+
+    TYPE: ClassVar[str] = "catalog.streetlist.published.v1"
+
+    street_code: str = Field(pattern=CODE_PATTERN, description="Street (街道) code")
+    revision: int = Field(ge=1, description="Revision of the street's list")
+    item_codes: tuple[str, ...] = Field(description="Items on the published list")
+    filing_no: str = Field(min_length=1, description="Filing number (备案号)")
+    catalogue_version: int = Field(ge=1, description="Catalogue version the list was reviewed against")

@@ -5,7 +5,8 @@ from __future__ import annotations
 from fastapi import FastAPI
 from opentelemetry.sdk.trace import SpanProcessor
 
-from services.catalog import api, handlers, store
+from services.catalog import handlers, store
+from services.catalog.api import items
 from services.catalog.settings import Settings
 from services.runtime.kit import ServiceKit
 
@@ -16,5 +17,5 @@ def create_app(settings: Settings | None = None, *, span_processor: SpanProcesso
     return kit.create_app(
         title="Linkage catalogue (清单)",
         description="The catalogue of street duties: items, legal basis, versions, grids.",
-        routers=[api.router],
+        routers=[items.router],
     )

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from contracts import CloudEvent
 from contracts.events.admission import ApplicationApproved
-from services.catalog import service
+from services.catalog.service import items as service
 from services.runtime.bus import Subscription
 from services.runtime.uow import UnitOfWork
 

@@ -7,28 +7,17 @@ from __future__ import annotations
 
 from datetime import date
 
-from contracts import IntegrationEvent, TimeLimit
-from contracts.base import TimeUnit
+from contracts import IntegrationEvent
 from contracts.events.admission import ApplicationApproved, ApplicationKind, ApplicationSubmitted
-from contracts.events.catalog import ClauseRef, GridMapped, ItemDefinition, ItemPublished, ItemRetired, ListKind
 from contracts.events.enforcement import MatterRegistered
 from contracts.events.evaluation import ScorecardPublished
 from contracts.events.intake import CaseReported
+from tests.contracts.examples_catalog import CATALOG_EXAMPLES, DEFINITION
 from tests.contracts.examples_dispatch import CASE, DISPATCH_EXAMPLES, NOW
-
-DEFINITION = ItemDefinition(
-    item_code="GX-001",
-    name="门前三包责任制落实",
-    list_kind=ListKind.COMMON,
-    domain="城市管理",
-    responsible_body="cgj",
-    co_operating_units=("hbj",),
-    time_limit=TimeLimit(value=5, unit=TimeUnit.WORKING_DAY),
-    legal_basis=(ClauseRef(law_id="L1", law_title="城市市容和环境卫生管理条例", article="第十条"),),
-)
 
 EXAMPLES: dict[type[IntegrationEvent], IntegrationEvent] = {
     **DISPATCH_EXAMPLES,
+    **CATALOG_EXAMPLES,
     CaseReported: CaseReported(
         source_system="smartcity",
         source_id="12345-1",
@@ -39,9 +28,6 @@ EXAMPLES: dict[type[IntegrationEvent], IntegrationEvent] = {
         lat=47.35,
         long=123.92,
     ),
-    ItemPublished: ItemPublished(**DEFINITION.model_dump(), version=3, effective_from=date(2026, 1, 1)),
-    ItemRetired: ItemRetired(item_code="GX-001", version=4, reason="职责调整"),
-    GridMapped: GridMapped(grid_code="g-001", street_code="hongxing", version=3),
     ApplicationSubmitted: ApplicationSubmitted(
         application_id=CASE,
         department_code="jsx",

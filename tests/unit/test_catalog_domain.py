@@ -7,7 +7,7 @@ from typing import Any
 import pytest
 from pydantic import ValidationError
 
-from services.catalog.domain import GridSpec, ItemSpec, diff, end_of_day
+from services.catalog.domain.items import GridSpec, ItemSpec, diff, end_of_day
 from services.runtime.errors import Rejected
 
 

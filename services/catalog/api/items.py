@@ -9,8 +9,8 @@ from fastapi import APIRouter, Depends, Path, Query
 from pydantic import BaseModel, ConfigDict, Field
 
 from contracts.base import CODE_PATTERN
-from services.catalog import service
-from services.catalog.domain import GridSpec, ItemSpec
+from services.catalog.domain.items import GridSpec, ItemSpec
+from services.catalog.service import items as service
 from services.runtime.auth import Principal, require
 from services.runtime.deps import UowDep
 

@@ -8,8 +8,8 @@ from typing import Any
 
 from contracts.events.admission import ApplicationApproved, ApplicationKind
 from contracts.events.catalog import GridMapped, ItemPublished, ItemRetired
-from services.catalog.domain import CatalogueDiff, GridSpec, ItemSpec, diff, end_of_day, today
-from services.catalog.store import CatalogStore
+from services.catalog.domain.items import CatalogueDiff, GridSpec, ItemSpec, diff, end_of_day, today
+from services.catalog.store.items import CatalogStore
 from services.runtime.errors import NotFound, Rejected
 from services.runtime.uow import UnitOfWork
 

@@ -26,6 +26,19 @@ class ItemSpec(ItemDefinition):
         return basis
 
 
+Citation = tuple[int, str, str, str]
+"""(task_no, law_id, article, paragraph): task_no 0 is the item's own basis, n its n-th task; paragraph ''
+when the whole article is cited."""
+
+
+def citations(item: ItemDefinition) -> set[Citation]:
+    """Every clause an item cites, itself and through its tasks (照任务找法条)."""
+    cited = {(0, c.law_id, c.article, c.paragraph or "") for c in item.legal_basis}
+    for number, task in enumerate(item.tasks, start=1):
+        cited |= {(number, c.law_id, c.article, c.paragraph or "") for c in task.basis}
+    return cited
+
+
 DISTRICT_TZ = ZoneInfo("Asia/Shanghai")
 """Dates people give (``as_of``, effective dates) are calendar dates in China."""
 

@@ -1,7 +1,7 @@
-"""The catalogue's tables (schema ``catalog``) and its repository.
+"""Items, versions and grids: the repository.
 
 Item states are never overwritten: each version that touches an item adds a row, so any date can be
-read back (``as_of``).
+read back (``as_of``); each state's citations are indexed in ``item_clauses`` for the way back from a law.
 """
 
 from __future__ import annotations
@@ -10,40 +10,11 @@ from datetime import date, datetime
 from typing import Any
 
 import sqlalchemy as sa
-from sqlalchemy.dialects.postgresql import JSONB, insert
+from sqlalchemy.dialects.postgresql import distinct_on, insert
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from services.catalog.domain import ItemSpec, end_of_day
-from services.runtime.db import plumbing_tables
-
-metadata = sa.MetaData(schema="catalog")
-plumbing = plumbing_tables(metadata)
-
-versions = sa.Table(
-    "versions",
-    metadata,
-    sa.Column("version", sa.Integer, primary_key=True),
-    sa.Column("created_at", sa.DateTime(timezone=True), nullable=False, server_default=sa.func.now()),
-    sa.Column("actor", sa.Text, nullable=False),
-    sa.Column("note", sa.Text, nullable=False),
-    sa.Column("diff", JSONB, nullable=False),
-)
-item_states = sa.Table(
-    "item_states",
-    metadata,
-    sa.Column("item_code", sa.Text, primary_key=True),
-    sa.Column("version", sa.Integer, sa.ForeignKey("catalog.versions.version"), primary_key=True),
-    sa.Column("valid_from", sa.DateTime(timezone=True), nullable=False),
-    sa.Column("state", JSONB, nullable=False),
-    sa.Column("retired", sa.Boolean, nullable=False, server_default=sa.false()),
-)
-grids = sa.Table(
-    "grids",
-    metadata,
-    sa.Column("grid_code", sa.Text, primary_key=True),
-    sa.Column("street_code", sa.Text, nullable=False),
-    sa.Column("version", sa.Integer, nullable=False),
-)
+from services.catalog.domain.items import ItemSpec, end_of_day
+from services.catalog.store.tables import grids, item_states, versions
 
 
 class CatalogStore:
@@ -79,8 +50,8 @@ class CatalogStore:
 
     async def items_in_force(self, codes: list[str] | None = None, *, as_of: date | None = None) -> dict[str, ItemSpec]:
         """Each item's latest state (at the end of ``as_of``), retired ones left out."""
-        query = sa.select(item_states.c.item_code, item_states.c.state, item_states.c.retired).distinct(
-            item_states.c.item_code
+        query = sa.select(item_states.c.item_code, item_states.c.state, item_states.c.retired).ext(
+            distinct_on(item_states.c.item_code)
         )
         if codes is not None:
             query = query.where(item_states.c.item_code.in_(codes))

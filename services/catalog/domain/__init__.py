@@ -1,0 +1,1 @@
+"""Catalogue rules, pure: items and versions, the basis library, organisations, street lists."""

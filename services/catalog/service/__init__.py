@@ -1,0 +1,1 @@
+"""Catalogue use cases, one module per area; one transaction each."""
