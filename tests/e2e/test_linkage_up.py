@@ -83,6 +83,18 @@ def test_up_serves_five_ready_services_and_keeps_data_across_runs(tmp_path: Path
         ).stdout.strip()
         load = {
             "note": "首次导入",
+            "laws": [
+                {
+                    "law_id": "L1",
+                    "title": "城市市容和环境卫生管理条例",
+                    "kind": "regulation",
+                    "issuer": "国务院",
+                    "effective_from": "1992-08-01",
+                }
+            ],
+            "clauses": [
+                {"law_id": "L1", "article": "第十条", "text": "一切单位和个人，都应当保持城市市容和环境卫生。"}
+            ],
             "items": [
                 {
                     "item_code": "GX-001",

@@ -52,6 +52,16 @@ async def test_a_case_crosses_every_service_once_in_one_trace(
     async with httpx.AsyncClient(timeout=10) as http, bus(nats_url) as (_, js):
         load = {
             "note": "e2e",
+            "laws": [
+                {
+                    "law_id": "L3",
+                    "title": "城市生活垃圾管理办法",
+                    "kind": "rule",
+                    "issuer": "建设部",
+                    "effective_from": "2007-07-01",
+                }
+            ],
+            "clauses": [{"law_id": "L3", "article": "第十八条", "text": "城市生活垃圾应当及时清运。"}],
             "items": [_item(code, department)],
             "grids": [{"grid_code": grid, "street_code": street}],
         }

@@ -34,6 +34,26 @@ def item(code: str, *, name: str = "门前三包责任制落实", department: st
     }
 
 
+LIBRARY: dict[str, Any] = {
+    "laws": [
+        {
+            "law_id": "L7",
+            "title": "黑龙江省城市市容和环境卫生管理条例",
+            "kind": "regulation",
+            "issuer": "黑龙江省人民代表大会常务委员会",
+            "effective_from": "2019-01-01",
+        }
+    ],
+    "clauses": [
+        {
+            "law_id": "L7",
+            "article": "第九条",
+            "text": "城市人民政府市容环境卫生行政主管部门负责本行政区域内的市容环境卫生工作。",
+        }
+    ],
+}
+
+
 @pytest.fixture
 async def catalog(nats_url: str, database_url: str) -> AsyncIterator[httpx.AsyncClient]:
     async with serving(create_app(Settings(**settings_env(nats_url, database_url)))) as client:
@@ -45,6 +65,7 @@ async def test_a_load_makes_a_version_and_publishes_each_changed_item(
 ) -> None:
     first, second, grid = unique("ITEM"), unique("ITEM"), unique("grid")
     load = {
+        **LIBRARY,
         "note": "第一轮部门报送",
         "items": [item(first), item(second)],
         "grids": [{"grid_code": grid, "street_code": "s1"}],
@@ -73,7 +94,7 @@ async def test_a_load_makes_a_version_and_publishes_each_changed_item(
 
 async def test_as_of_a_date_before_a_change_returns_the_earlier_state(catalog: httpx.AsyncClient) -> None:
     code = unique("ITEM")
-    await catalog.post("/catalogue", json={"note": "v1", "items": [item(code)]}, headers=OFFICE)
+    await catalog.post("/catalogue", json={**LIBRARY, "note": "v1", "items": [item(code)]}, headers=OFFICE)
     engine = create_async_engine(catalog_db(catalog))
     async with engine.begin() as connection:  # backdate the first state, as if loaded last week
         await connection.execute(
@@ -82,7 +103,7 @@ async def test_as_of_a_date_before_a_change_returns_the_earlier_state(catalog: h
         )
     await engine.dispose()
     changed = await catalog.post(
-        "/catalogue", json={"note": "v2", "items": [item(code, name="门前三包（修订）")]}, headers=OFFICE
+        "/catalogue", json={**LIBRARY, "note": "v2", "items": [item(code, name="门前三包（修订）")]}, headers=OFFICE
     )
     assert changed.json()["diff"]["changed"] == [code]
 
@@ -106,19 +127,23 @@ def catalog_db(client: httpx.AsyncClient) -> str:
 async def test_bad_loads_name_the_field_and_change_nothing(catalog: httpx.AsyncClient) -> None:
     code = unique("ITEM")
     duplicate = await catalog.post(
-        "/catalogue", json={"note": "dup", "items": [item(code), item(code)]}, headers=OFFICE
+        "/catalogue", json={**LIBRARY, "note": "dup", "items": [item(code), item(code)]}, headers=OFFICE
     )
     assert duplicate.status_code == 422
     assert duplicate.json()["detail"][0]["loc"] == ["body", "items", "1", "item_code"]
     no_basis = await catalog.post(
-        "/catalogue", json={"note": "x", "items": [{**item(code), "legal_basis": []}]}, headers=OFFICE
+        "/catalogue", json={**LIBRARY, "note": "x", "items": [{**item(code), "legal_basis": []}]}, headers=OFFICE
     )
     assert no_basis.status_code == 422
     assert no_basis.json()["detail"][0]["loc"][:4] == ["body", "items", 0, "legal_basis"]
-    typo = await catalog.post("/catalogue", json={"note": "x", "items": [{**item(code), "nmae": "x"}]}, headers=OFFICE)
+    typo = await catalog.post(
+        "/catalogue", json={**LIBRARY, "note": "x", "items": [{**item(code), "nmae": "x"}]}, headers=OFFICE
+    )
     assert typo.status_code == 422
     assert (await catalog.get(f"/items/{code}", headers=OFFICE)).status_code == 404
-    forbidden = await catalog.post("/catalogue", json={"note": "x", "items": [item(code)]}, headers=bearer("street:s1"))
+    forbidden = await catalog.post(
+        "/catalogue", json={**LIBRARY, "note": "x", "items": [item(code)]}, headers=bearer("street:s1")
+    )
     assert forbidden.status_code == 403
 
 

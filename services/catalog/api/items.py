@@ -6,10 +6,11 @@ from datetime import date, datetime
 from typing import Annotated, Any
 
 from fastapi import APIRouter, Depends, Path, Query
-from pydantic import BaseModel, ConfigDict, Field
+from pydantic import BaseModel, Field
 
 from contracts.base import CODE_PATTERN
-from services.catalog.domain.items import GridSpec, ItemSpec
+from services.catalog.domain.items import ItemSpec
+from services.catalog.domain.library import CatalogueLoad
 from services.catalog.service import items as service
 from services.runtime.auth import Principal, require
 from services.runtime.deps import UowDep
@@ -17,17 +18,6 @@ from services.runtime.deps import UowDep
 router = APIRouter(tags=["catalogue"])
 Office = Annotated[Principal, Depends(require("office"))]
 Reader = Annotated[Principal, Depends(require("office", "operator", "department", "street", "agency", "reviewer"))]
-
-
-class CatalogueLoad(BaseModel):
-    """导入清单 (JSON): items and grids; items not named stay as they are."""
-
-    model_config = ConfigDict(extra="forbid")
-
-    note: str = Field(min_length=1, max_length=500, description="Why this load (e.g. 第二轮部门报送)")
-    effective_from: date | None = Field(default=None, description="When the new version takes effect; today if absent")
-    items: list[ItemSpec] = Field(default=[], max_length=20000)
-    grids: list[GridSpec] = Field(default=[], max_length=20000)
 
 
 class VersionPublic(BaseModel):
@@ -42,9 +32,7 @@ class ItemPublic(BaseModel):
 
 @router.post("/catalogue", status_code=201, summary="Load items and grids as a new catalogue version")
 async def load(payload: CatalogueLoad, uow: UowDep, _: Office) -> VersionPublic:
-    outcome = await service.load_catalogue(
-        uow, items=payload.items, grids=payload.grids, note=payload.note, effective_from=payload.effective_from
-    )
+    outcome = await service.load_catalogue(uow, payload)
     return VersionPublic(version=outcome.version, diff=outcome.diff)
 
 

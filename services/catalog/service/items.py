@@ -8,8 +8,10 @@ from typing import Any
 
 from contracts.events.admission import ApplicationApproved, ApplicationKind
 from contracts.events.catalog import GridMapped, ItemPublished, ItemRetired
-from services.catalog.domain.items import CatalogueDiff, GridSpec, ItemSpec, diff, end_of_day, today
+from services.catalog.domain.items import CatalogueDiff, ItemSpec, citations, diff, end_of_day, today
+from services.catalog.domain.library import CatalogueLoad, check_citations, check_library, check_organisations
 from services.catalog.store.items import CatalogStore
+from services.catalog.store.library import LibraryStore
 from services.runtime.errors import NotFound, Rejected
 from services.runtime.uow import UnitOfWork
 
@@ -20,24 +22,49 @@ class VersionOutcome:
     diff: dict[str, list[str]]
 
 
-async def load_catalogue(
-    uow: UnitOfWork, *, items: list[ItemSpec], grids: list[GridSpec], note: str, effective_from: date | None = None
-) -> VersionOutcome:
-    """导入清单: items and grids in one go; nothing is half-loaded, an unchanged load makes no version."""
+async def load_catalogue(uow: UnitOfWork, load: CatalogueLoad) -> VersionOutcome:
+    """导入清单: library, organisations, grids and items in one transaction; nothing is half-loaded, and a load
+    that changes no item or grid makes no version."""
     async with uow:
-        store = CatalogStore(uow.session)
-        codes = [i.item_code for i in items]
+        store, library = CatalogStore(uow.session), LibraryStore(uow.session)
+        await _load_library(library, load)
+        current = await store.items_in_force([i.item_code for i in load.items])
         change = diff(
-            await store.items_in_force(codes),
-            await store.grid_map([g.grid_code for g in grids]),
-            items=items,
-            grids=grids,
+            current, await store.grid_map([g.grid_code for g in load.grids]), items=load.items, grids=load.grids
         )
-        if change.empty:
-            return VersionOutcome(version=None, diff=change.summary())
-        version = await _publish_version(uow, store, change, note=note, effective_from=effective_from or today())
+        version = None
+        if not change.empty:
+            effective = load.effective_from or today()
+            version = await _publish_version(uow, store, change, note=load.note, effective_from=effective)
         await uow.commit()
     return VersionOutcome(version=version, diff=change.summary())
+
+
+async def _load_library(library: LibraryStore, load: CatalogueLoad) -> None:
+    law_ids = {c.law_id for c in load.clauses} | {c[1] for i in load.items for c in citations(i)}
+    known = set(await library.known_laws(law_ids | {law.law_id for law in load.laws}))
+    check_library(load, known_laws=known, existing_texts=await library.clause_texts({c.key for c in load.clauses}))
+    check_organisations(load.organisations, await library.organisation_codes())
+    await library.add_laws([law for law in load.laws if law.law_id not in known])
+    await library.add_clauses(load.clauses)
+    await library.upsert_organisations(load.organisations)
+    check_citations(load.items, await library.clause_status(law_ids))
+    await check_parties(library, load)
+
+
+async def check_parties(library: LibraryStore, load: CatalogueLoad) -> None:
+    """Once the district keeps an organisation register, items may name only organisations in it."""
+    codes = await library.organisation_codes()
+    if not codes:
+        return
+    for index, item in enumerate(load.items):
+        for field, code in (
+            ("responsible_body", item.responsible_body),
+            *((f"co_operating_units.{n}", c) for n, c in enumerate(item.co_operating_units)),
+            *((f"street_codes.{n}", c) for n, c in enumerate(item.street_codes)),
+        ):
+            if code not in codes:
+                raise Rejected(f"{code!r} is no registered organisation", field=f"items.{index}.{field}")
 
 
 async def apply_approval(uow: UnitOfWork, approved: ApplicationApproved) -> None:
