@@ -6,7 +6,7 @@ from fastapi import FastAPI
 from opentelemetry.sdk.trace import SpanProcessor
 
 from services.catalog import handlers, store
-from services.catalog.api import items
+from services.catalog.api import items, laws
 from services.catalog.settings import Settings
 from services.runtime.kit import ServiceKit
 
@@ -17,5 +17,5 @@ def create_app(settings: Settings | None = None, *, span_processor: SpanProcesso
     return kit.create_app(
         title="Linkage catalogue (清单)",
         description="The catalogue of street duties: items, legal basis, versions, grids.",
-        routers=[items.router],
+        routers=[items.router, laws.router],
     )

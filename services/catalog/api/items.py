@@ -8,7 +8,8 @@ from typing import Annotated, Any
 from fastapi import APIRouter, Depends, Path, Query
 from pydantic import BaseModel, Field
 
-from contracts.base import CODE_PATTERN
+from contracts.base import CODE_PATTERN, TimeLimit
+from contracts.events.catalog import ClauseRef, ListKind
 from services.catalog.domain.items import ItemSpec
 from services.catalog.domain.library import CatalogueLoad
 from services.catalog.service import items as service
@@ -52,3 +53,42 @@ async def list_versions(
     uow: UowDep, _: Reader, limit: Annotated[int, Query(ge=1, le=500)] = 50
 ) -> list[dict[str, Any]]:
     return await service.versions(uow, limit=limit)
+
+
+@router.get("/items", summary="照清单找事项: search items in force by name or task text (Chinese substrings)")
+async def search_items(
+    uow: UowDep,
+    _: Reader,
+    q: Annotated[str | None, Query(max_length=100, description="Text in the item name or a task")] = None,
+    list_kind: Annotated[ListKind | None, Query(description="Only this list")] = None,
+    street_code: Annotated[str | None, Query(pattern=CODE_PATTERN, description="Items that apply to it")] = None,
+    limit: Annotated[int, Query(ge=1, le=1000)] = 100,
+) -> list[ItemSpec]:
+    kind = list_kind.value if list_kind else None
+    return await service.search(uow, q, list_kind=kind, street_code=street_code, limit=limit)
+
+
+class Responsibility(BaseModel):
+    """Who answers for an item at a given time: what dispatch routes by (责任主体、配合单位、时限、依据)."""
+
+    item_code: str
+    name: str
+    responsible_body: str
+    co_operating_units: tuple[str, ...]
+    time_limit: TimeLimit
+    legal_basis: tuple[ClauseRef, ...]
+    version: int
+    applies_to_street: bool | None = Field(description="Whether the item applies to the street asked about")
+
+
+@router.get("/responsibility/{item_code}", summary="Responsibility lookup by item code (and street) at a date")
+async def responsibility(
+    item_code: Annotated[str, Path(pattern=CODE_PATTERN)],
+    uow: UowDep,
+    _: Reader,
+    street_code: Annotated[str | None, Query(pattern=CODE_PATTERN)] = None,
+    at: Annotated[date | None, Query(description="YYYY-MM-DD; today if absent")] = None,
+) -> Responsibility:
+    item, history = await service.item_as_of(uow, item_code, as_of=at)
+    applies = None if street_code is None else (not item.street_codes or street_code in item.street_codes)
+    return Responsibility(**item.model_dump(), version=history[-1][0], applies_to_street=applies)

@@ -35,7 +35,7 @@ async def load_catalogue(uow: UnitOfWork, load: CatalogueLoad) -> VersionOutcome
         version = None
         if not change.empty:
             effective = load.effective_from or today()
-            version = await _publish_version(uow, store, change, note=load.note, effective_from=effective)
+            version = await publish_version(uow, store, change, note=load.note, effective_from=effective)
         await uow.commit()
     return VersionOutcome(version=version, diff=change.summary())
 
@@ -80,11 +80,11 @@ async def apply_approval(uow: UnitOfWork, approved: ApplicationApproved) -> None
                 raise Rejected("an approved add or change carries the item", field="item")
             change = diff(current, {}, items=[ItemSpec.model_validate(approved.item.model_dump())], grids=[])
             if not change.empty:
-                await _publish_version(uow, store, change, note=note, effective_from=today())
+                await publish_version(uow, store, change, note=note, effective_from=today())
         await uow.commit()
 
 
-async def _publish_version(
+async def publish_version(
     uow: UnitOfWork, store: CatalogStore, change: CatalogueDiff, *, note: str, effective_from: date
 ) -> int:
     version = await store.next_version()
@@ -131,3 +131,10 @@ async def item_as_of(
 async def versions(uow: UnitOfWork, *, limit: int) -> list[dict[str, Any]]:
     async with uow:
         return [dict(row._mapping) for row in await CatalogStore(uow.session).version_list(limit)]
+
+
+async def search(
+    uow: UnitOfWork, text: str | None, *, list_kind: str | None, street_code: str | None, limit: int
+) -> list[ItemSpec]:
+    async with uow:
+        return await CatalogStore(uow.session).search(text, list_kind=list_kind, street_code=street_code, limit=limit)

@@ -10,11 +10,11 @@ from datetime import date, datetime
 from typing import Any
 
 import sqlalchemy as sa
-from sqlalchemy.dialects.postgresql import distinct_on, insert
+from sqlalchemy.dialects.postgresql import JSONB, distinct_on, insert
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from services.catalog.domain.items import ItemSpec, end_of_day
-from services.catalog.store.tables import grids, item_states, versions
+from services.catalog.domain.items import ItemSpec, citations, end_of_day
+from services.catalog.store.tables import grids, item_clauses, item_states, versions
 
 
 class CatalogStore:
@@ -36,17 +36,20 @@ class CatalogStore:
         return created
 
     async def add_states(self, version: int, valid_from: datetime, items: tuple[ItemSpec, ...]) -> None:
-        if items:
-            rows = [
-                {
-                    "item_code": i.item_code,
-                    "version": version,
-                    "valid_from": valid_from,
-                    "state": i.model_dump(mode="json"),
-                }
-                for i in items
-            ]
-            await self.session.execute(item_states.insert(), rows)
+        if not items:
+            return
+        states = [
+            {"item_code": i.item_code, "version": version, "valid_from": valid_from, "state": i.model_dump(mode="json")}
+            for i in items
+        ]
+        await self.session.execute(item_states.insert(), states)
+        cited = [
+            {"item_code": i.item_code, "version": version, "task_no": t, "law_id": law, "article": a, "paragraph": p}
+            for i in items
+            for t, law, a, p in citations(i)
+        ]
+        if cited:
+            await self.session.execute(item_clauses.insert(), cited)
 
     async def items_in_force(self, codes: list[str] | None = None, *, as_of: date | None = None) -> dict[str, ItemSpec]:
         """Each item's latest state (at the end of ``as_of``), retired ones left out."""
@@ -68,6 +71,34 @@ class CatalogStore:
                 item_code=item.item_code, version=version, valid_from=valid_from, state=state, retired=True
             )
         )
+
+    async def search(
+        self, text: str | None, *, list_kind: str | None, street_code: str | None, limit: int
+    ) -> list[ItemSpec]:
+        """照清单找事项: items in force whose name or a task's text contains ``text`` (Chinese substrings work)."""
+        latest = (
+            sa.select(item_states.c.item_code, item_states.c.state, item_states.c.retired)
+            .ext(distinct_on(item_states.c.item_code))
+            .order_by(item_states.c.item_code, item_states.c.version.desc())
+            .subquery()
+        )
+        query = sa.select(latest.c.state).where(latest.c.retired.is_(False)).order_by(latest.c.item_code).limit(limit)
+        if text:
+            pattern = "%" + text.replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_") + "%"
+            task = (
+                sa.func.jsonb_array_elements(latest.c.state["tasks"])
+                .table_valued(sa.column("value", JSONB))
+                .alias("task")
+            )
+            in_task = sa.exists(sa.select(1).select_from(task).where(task.c.value["text"].astext.ilike(pattern)))
+            query = query.where(sa.or_(latest.c.state["name"].astext.ilike(pattern), in_task))
+        if list_kind:
+            query = query.where(latest.c.state["list_kind"].astext == list_kind)
+        if street_code:
+            streets = latest.c.state["street_codes"]
+            query = query.where(sa.or_(sa.func.jsonb_array_length(streets) == 0, streets.contains([street_code])))
+        states: list[dict[str, Any]] = list(await self.session.scalars(query))
+        return [ItemSpec.model_validate(state) for state in states]
 
     async def item_history(self, item_code: str) -> list[tuple[int, datetime]]:
         query = sa.select(item_states.c.version, item_states.c.valid_from).where(item_states.c.item_code == item_code)
