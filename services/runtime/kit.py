@@ -10,7 +10,7 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import logging
-from collections.abc import AsyncIterator, Sequence
+from collections.abc import AsyncIterator, Callable, Coroutine, Sequence
 from typing import Any
 
 import sqlalchemy as sa
@@ -65,6 +65,7 @@ class ServiceKit:
         self.bus_up = asyncio.Event()
         self.schema_head = head_revision(name)
         self._tasks: list[asyncio.Task[None]] = []
+        self._background: list[tuple[str, Callable[[], Coroutine[Any, Any, None]]]] = []
 
     def uow(self, *, actor: str = "system", inbox_key: Any = None) -> UnitOfWork:
         return UnitOfWork(
@@ -93,6 +94,10 @@ class ServiceKit:
     async def write_dead_letter(self, **row: Any) -> None:
         async with self.sessions() as session, session.begin():
             await session.execute(self.tables.dead_letter.insert().values(**row))
+
+    def add_background(self, name: str, job: Callable[[], Coroutine[Any, Any, None]]) -> None:
+        """A loop the service runs while it lives (e.g. a deadline sweep), started once the bus is up."""
+        self._background.append((name, job))
 
     def consumer(self, durable: str) -> Consumer[Any]:
         return next(c for c in self.consumers if c.durable == durable)
@@ -138,6 +143,7 @@ class ServiceKit:
             await reconcile_consumer(js, consumer.stream, consumer.config)
         await self.broker.start()
         self._tasks.append(asyncio.create_task(self.relay.run(), name=f"{self.name}-outbox-relay"))
+        self._tasks += [asyncio.create_task(job(), name=f"{self.name}-{name}") for name, job in self._background]
         self.bus_up.set()
         log.info("%s: bus up with %d consumer(s)", self.name, len(self.consumers))
 
