@@ -22,14 +22,14 @@ async def project_item(uow: UnitOfWork, item: ItemPublished) -> None:
     """Keep the known-items projection (已知事项) in step with the catalogue, for the automatic checks."""
     async with uow:
         known = KnownItem(item_code=item.item_code, name=item.name, version=item.version)
-        await AdmissionStore(uow.session).upsert_known(known)
+        await uow.repository(AdmissionStore).upsert_known(known)
         await uow.commit()
 
 
 async def retire_item(uow: UnitOfWork, retired: ItemRetired) -> None:
     async with uow:
         known = KnownItem(item_code=retired.item_code, name=None, version=retired.version, retired=True)
-        await AdmissionStore(uow.session).upsert_known(known)
+        await uow.repository(AdmissionStore).upsert_known(known)
         await uow.commit()
 
 
@@ -38,7 +38,7 @@ async def submit_application(uow: UnitOfWork, command: SubmitApplication, *, act
     if command.department_code not in acting_for:
         raise Forbidden(f"not allowed to apply for department {command.department_code}", field="department_code")
     async with uow:
-        store = AdmissionStore(uow.session)
+        store = uow.repository(AdmissionStore)
         screening = screen(kind=command.kind, item_code=command.item_code, known=await store.known(command.item_code))
         if screening.refusal is not None:
             raise Rejected(screening.refusal, field="item_code")
@@ -72,7 +72,7 @@ async def application_view(
 ) -> sa.Row[Any]:
     """One application; ``departments`` (None: any) limits a department to its own."""
     async with uow:
-        row = await AdmissionStore(uow.session).application(application_id)
+        row = await uow.repository(AdmissionStore).application(application_id)
     if row is None:
         raise NotFound(f"no application {application_id}", field="application_id")
     if departments is not None and row.department_code not in departments:
@@ -82,7 +82,7 @@ async def application_view(
 
 async def applications(uow: UnitOfWork, departments: frozenset[str] | None, *, limit: int) -> Sequence[sa.Row[Any]]:
     async with uow:
-        return await AdmissionStore(uow.session).applications_of(departments, limit=limit)
+        return await uow.repository(AdmissionStore).applications_of(departments, limit=limit)
 
 
 def _jsonable(row: sa.Row[Any]) -> dict[str, Any]:

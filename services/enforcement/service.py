@@ -22,21 +22,21 @@ async def project_item(uow: UnitOfWork, item: ItemPublished) -> None:
     """Keep the power-list projection (行政权力清单) in step with the catalogue."""
     entry = entry_for(item_code=item.item_code, name=item.name, list_kind=item.list_kind, version=item.version)
     async with uow:
-        await EnforcementStore(uow.session).upsert_entry(entry)
+        await uow.repository(EnforcementStore).upsert_entry(entry)
         await uow.commit()
 
 
 async def retire_item(uow: UnitOfWork, retired: ItemRetired) -> None:
     entry = PowerListEntry(item_code=retired.item_code, name=None, version=retired.version, listed=False)
     async with uow:
-        await EnforcementStore(uow.session).upsert_entry(entry)
+        await uow.repository(EnforcementStore).upsert_entry(entry)
         await uow.commit()
 
 
 async def register_matter(uow: UnitOfWork, command: RegisterMatter) -> sa.Row[Any]:
     """登记抽查事项: a matter rests on a listed power item; one per item and department."""
     async with uow:
-        store = EnforcementStore(uow.session)
+        store = uow.repository(EnforcementStore)
         if (refusal := matter_refusal(command.item_code, await store.entry(command.item_code))) is not None:
             raise Rejected(refusal, field="item_code")
         row = await store.add_matter(
@@ -57,12 +57,12 @@ async def register_matter(uow: UnitOfWork, command: RegisterMatter) -> sa.Row[An
 
 async def matters(uow: UnitOfWork, department_code: str | None, *, limit: int) -> Sequence[sa.Row[Any]]:
     async with uow:
-        return await EnforcementStore(uow.session).matters_of(department_code, limit=limit)
+        return await uow.repository(EnforcementStore).matters_of(department_code, limit=limit)
 
 
 async def power_list(uow: UnitOfWork) -> Sequence[sa.Row[Any]]:
     async with uow:
-        return await EnforcementStore(uow.session).listed()
+        return await uow.repository(EnforcementStore).listed()
 
 
 def _jsonable(row: sa.Row[Any]) -> dict[str, Any]:

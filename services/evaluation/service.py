@@ -24,7 +24,7 @@ async def record_assignment(uow: UnitOfWork, task: TaskAssigned) -> None:
     attributes = {"linkage.case_id": str(task.case_id), "linkage.assignee": task.assignee_code}
     trace.get_current_span().set_attributes({**attributes, "linkage.item_code": task.item_code})
     async with uow:
-        await EvaluationStore(uow.session).record_assignment(
+        await uow.repository(EvaluationStore).record_assignment(
             task_id=task.task_id,
             case_id=task.case_id,
             assignee_code=task.assignee_code,
@@ -45,5 +45,5 @@ async def tasks_assigned(
     except OutOfScope as refusal:
         raise Forbidden(str(refusal), field="assignee_code") from refusal
     async with uow:
-        counts = await EvaluationStore(uow.session).assignment_counts(period, assignees)
+        counts = await uow.repository(EvaluationStore).assignment_counts(period, assignees)
     return TASKS_ASSIGNED, tally(counts)

@@ -10,7 +10,7 @@ from __future__ import annotations
 import uuid
 from collections.abc import Callable
 from types import TracebackType
-from typing import Any, Self
+from typing import Any, Self, TypeVar
 
 from opentelemetry import propagate
 from sqlalchemy.dialects.postgresql import insert
@@ -20,6 +20,9 @@ from contracts import IntegrationEvent, encode
 from contracts.envelope import CONTENT_TYPE, envelop
 from services.runtime.db import PlumbingTables
 from services.runtime.telemetry import current_trace_id
+
+
+R = TypeVar("R")
 
 
 class AlreadyHandled(Exception):
@@ -58,6 +61,10 @@ class UnitOfWork:
         self, exc_type: type[BaseException] | None, exc: BaseException | None, tb: TracebackType | None
     ) -> None:
         await self.session.close()  # rolls back whatever was not committed
+
+    def repository(self, kind: Callable[[AsyncSession], R]) -> R:
+        """A repository over this transaction; a fake unit of work hands out in-memory ones instead."""
+        return kind(self.session)
 
     async def commit(self) -> None:
         await self.session.commit()
