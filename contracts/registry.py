@@ -13,7 +13,20 @@ from contracts.events.catalog import (
     LawChanged,
     StreetListPublished,
 )
-from contracts.events.dispatch import CaseAccepted, CaseNotAccepted, TaskAssigned
+from contracts.events.dispatch import (
+    CaseAccepted,
+    CaseClosed,
+    CaseNotAccepted,
+    CaseRated,
+    CaseVerified,
+    TaskAcknowledged,
+    TaskAssigned,
+    TaskCompleted,
+    TaskDeferred,
+    TaskOverdue,
+    TaskReturned,
+    WhistleBlown,
+)
 from contracts.events.enforcement import MatterRegistered
 from contracts.events.evaluation import ScorecardPublished
 from contracts.events.intake import CaseReported
@@ -32,6 +45,15 @@ CONTRACTS: tuple[type[IntegrationEvent], ...] = (
     CaseAccepted,
     CaseNotAccepted,
     TaskAssigned,
+    TaskAcknowledged,
+    TaskReturned,
+    TaskCompleted,
+    TaskDeferred,
+    TaskOverdue,
+    CaseVerified,
+    CaseClosed,
+    CaseRated,
+    WhistleBlown,
     ScorecardPublished,
     MatterRegistered,
 )

@@ -62,19 +62,37 @@ def postgres_server_url(tmp_path_factory: pytest.TempPathFactory) -> Iterator[st
             yield server.url
 
 
-@pytest.fixture(scope="session")
-def database_url(postgres_server_url: str) -> Iterator[str]:
-    """A fresh database for this run with every service schema migrated to head."""
-    server = make_url(postgres_server_url)
-    name = f"linkage_test_{uuid.uuid4().hex[:10]}"
+def _create_database(server_url: str, prefix: str, services: tuple[str, ...]) -> tuple[str, str, str]:
+    server = make_url(server_url)
+    name = f"{prefix}_{uuid.uuid4().hex[:10]}"
     admin = server.set(drivername="postgresql").render_as_string(hide_password=False)
     asyncio.run(_execute(admin, f'CREATE DATABASE "{name}"'))
     url = server.set(database=name).render_as_string(hide_password=False)
-    for service in SERVICE_NAMES:
+    for service in services:
         upgrade(service, url)
-    yield url
+    return url, admin, name
+
+
+def _drop_database(admin: str, name: str) -> None:
     with contextlib.suppress(Exception):
         asyncio.run(_execute(admin, f'DROP DATABASE "{name}" WITH (FORCE)'))
+
+
+@pytest.fixture(scope="session")
+def database_url(postgres_server_url: str) -> Iterator[str]:
+    """A fresh database for this run with every service schema migrated to head."""
+    url, admin, name = _create_database(postgres_server_url, "linkage_test", SERVICE_NAMES)
+    yield url
+    _drop_database(admin, name)
+
+
+@pytest.fixture(scope="module")
+def catalog_database(postgres_server_url: str) -> Iterator[str]:
+    """A database of this module's own with only the catalogue migrated, for tests that count or that keep an
+    organisation register (which would change the rules for every other test sharing a database)."""
+    url, admin, name = _create_database(postgres_server_url, "linkage_catalog", ("catalog",))
+    yield url
+    _drop_database(admin, name)
 
 
 async def _execute(dsn: str, sql: str) -> None:

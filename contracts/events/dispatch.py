@@ -56,3 +56,151 @@ class TaskAssigned(IntegrationEvent):
     routing_reason: str = Field(description="Why this assignee: item, catalogue version, clause")
     description: str = Field(description="What was reported")
     assigned_at: datetime = Field(description="When the task was dispatched")
+    due_at: datetime | None = Field(
+        default=None, description="Deadline on the working calendar from the item version's time limit (v1.1)"
+    )
+    whistle_id: uuid.UUID | None = Field(
+        default=None, description="The whistle (吹哨) that summoned the assignee (v1.1)"
+    )
+
+
+class TaskAcknowledged(IntegrationEvent):
+    """签收 (报到 for a whistle): the assignee has taken the task on."""
+
+    TYPE: ClassVar[str] = "dispatch.task.acknowledged.v1"
+
+    task_id: uuid.UUID = Field(description="Task id")
+    case_id: uuid.UUID = Field(description="Case the task belongs to")
+    assignee_code: str = Field(pattern=CODE_PATTERN, description="Who acknowledged")
+    acknowledged_at: datetime = Field(description="When")
+    late: bool = Field(default=False, description="Acknowledged after the report-in deadline of a whistle (报到超时)")
+
+
+class TaskReturned(IntegrationEvent):
+    """退回: the assignee says the task is not its duty, citing the catalogue and naming who it thinks is."""
+
+    TYPE: ClassVar[str] = "dispatch.task.returned.v1"
+
+    task_id: uuid.UUID = Field(description="Task id")
+    case_id: uuid.UUID = Field(description="Case the task belongs to")
+    assignee_code: str = Field(pattern=CODE_PATTERN, description="Who returned the task")
+    named_body: str = Field(pattern=CODE_PATTERN, description="The body the assignee names as responsible")
+    citation: str = Field(min_length=1, description="The catalogue item or clause the return rests on")
+    reason: str = Field(min_length=1, description="Why, in the assignee's words")
+    outcome: str = Field(description="rerouted (改派) or arbitration (提交区级仲裁)")
+    rerouted_to: str | None = Field(default=None, description="New assignee when the catalogue settled it")
+    returns_on_case: int = Field(ge=1, description="Returns on this case so far: ping-pong (推诿) made visible")
+
+
+class TaskCompleted(IntegrationEvent):
+    """办结: the assignee reports the task handled, with its result (反馈)."""
+
+    TYPE: ClassVar[str] = "dispatch.task.completed.v1"
+
+    task_id: uuid.UUID = Field(description="Task id")
+    case_id: uuid.UUID = Field(description="Case the task belongs to")
+    assignee_code: str = Field(pattern=CODE_PATTERN, description="Who completed it")
+    result: str = Field(min_length=1, description="What was done")
+    completed_at: datetime = Field(description="When")
+    on_time: bool = Field(description="Completed by the due time (paused time excluded)")
+
+
+class OverdueStage(StrEnum):
+    REPORT = "report"  # 报到超时: a whistled department did not report in time
+    HANDLE = "handle"  # 办理超时: the task passed its time limit
+
+
+class TaskOverdue(IntegrationEvent):
+    """超期: a task passed a deadline; the case is escalated to the office (升级督办)."""
+
+    TYPE: ClassVar[str] = "dispatch.task.overdue.v1"
+
+    task_id: uuid.UUID = Field(description="Task id")
+    case_id: uuid.UUID = Field(description="Case the task belongs to")
+    assignee_code: str = Field(pattern=CODE_PATTERN, description="Who is late")
+    stage: OverdueStage = Field(description="Which deadline passed")
+    due_at: datetime = Field(description="The deadline that passed")
+    escalated_to: str = Field(description="Who now supervises the task, e.g. office")
+
+
+class CaseVerified(IntegrationEvent):
+    """核查: the street checked the result; passed, or sent back for rework (返工)."""
+
+    TYPE: ClassVar[str] = "dispatch.case.verified.v1"
+
+    case_id: uuid.UUID = Field(description="Case id")
+    passed: bool = Field(description="True: passed; False: rework")
+    verifier: str = Field(description="Who verified (street code or office)")
+    note: str = Field(description="What the verifier found")
+    rework_count: int = Field(ge=0, description="Reworks on this case so far")
+
+
+class CaseOutcome(StrEnum):
+    """结案类型: 'closed' is not 'fixed'."""
+
+    RESOLVED = "resolved"  # 已解决
+    NOT_RESPONSIBLE = "not_responsible"  # 非本级职责, with the named body
+    DUPLICATE = "duplicate"  # 重复件
+    UNRESOLVABLE = "unresolvable"  # 暂不具备解决条件, 挂账
+    WITHDRAWN = "withdrawn"  # 撤件
+
+
+class CaseClosed(IntegrationEvent):
+    """结案: the case closed with a typed outcome."""
+
+    TYPE: ClassVar[str] = "dispatch.case.closed.v1"
+
+    case_id: uuid.UUID = Field(description="Case id")
+    source_system: str = Field(description="Reporting system")
+    source_id: str = Field(description="The reporting system's own case id")
+    outcome: CaseOutcome = Field(description="Typed outcome")
+    responsible_body: str | None = Field(default=None, description="The body named for not_responsible")
+    note: str = Field(description="Closing note")
+    closed_at: datetime = Field(description="When")
+    on_time: bool = Field(description="Every primary task completed by its due time")
+
+
+class CaseRated(IntegrationEvent):
+    """满意度: the reporter's satisfaction with a closed case."""
+
+    TYPE: ClassVar[str] = "dispatch.case.rated.v1"
+
+    case_id: uuid.UUID = Field(description="Case id")
+    satisfied: bool = Field(description="Satisfied (满意) or not")
+    score: int = Field(ge=1, le=5, description="1 (very dissatisfied) to 5 (very satisfied)")
+    comment: str | None = Field(default=None, max_length=2000, description="The reporter's words")
+
+
+class WhistleReason(StrEnum):
+    """吹哨 reasons (DOMAIN.md)."""
+
+    CAPACITY = "capacity"  # 无力解决: the street cannot meet demand
+    NO_POWER = "no_power"  # 缺乏执法权: the street lacks the power to enforce
+    EMERGENCY = "emergency"  # 紧急情况
+
+
+class WhistleBlown(IntegrationEvent):
+    """街乡吹哨: a street summons named departments, who must report (报到) within the set time."""
+
+    TYPE: ClassVar[str] = "dispatch.whistle.blown.v1"
+
+    whistle_id: uuid.UUID = Field(description="Whistle id")
+    case_id: uuid.UUID | None = Field(default=None, description="Case whistled on, when there is one")
+    street_code: str = Field(pattern=CODE_PATTERN, description="Street that whistled")
+    reason: WhistleReason = Field(description="Why")
+    departments: tuple[str, ...] = Field(min_length=1, description="Departments summoned")
+    report_by: datetime = Field(description="Deadline to report in (报到)")
+    description: str = Field(description="What the street needs")
+
+
+class TaskDeferred(IntegrationEvent):
+    """延期/缓办: an approved deferral paused the task's clock, or the clock resumed with a new due time."""
+
+    TYPE: ClassVar[str] = "dispatch.task.deferred.v1"
+
+    task_id: uuid.UUID = Field(description="Task id")
+    case_id: uuid.UUID = Field(description="Case the task belongs to")
+    assignee_code: str = Field(pattern=CODE_PATTERN, description="Whose task")
+    paused: bool = Field(description="True: the clock stopped; False: it runs again")
+    reason: str = Field(min_length=1, description="Why the deferral was approved, or why the clock resumed")
+    due_at: datetime | None = Field(default=None, description="The new due time when the clock resumed")

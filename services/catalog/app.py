@@ -6,7 +6,7 @@ from fastapi import FastAPI
 from opentelemetry.sdk.trace import SpanProcessor
 
 from services.catalog import handlers, store
-from services.catalog.api import items, laws
+from services.catalog.api import imports, items, laws, public, streetlists
 from services.catalog.settings import Settings
 from services.runtime.kit import ServiceKit
 
@@ -16,6 +16,7 @@ def create_app(settings: Settings | None = None, *, span_processor: SpanProcesso
     kit.subscribe(*handlers.SUBSCRIPTIONS)
     return kit.create_app(
         title="Linkage catalogue (清单)",
-        description="The catalogue of street duties: items, legal basis, versions, grids.",
-        routers=[items.router, laws.router],
+        description="The catalogue of street duties: items and tasks, the basis library, versions, law changes, "
+        "street lists (一街一单) and their public pages.",
+        routers=[items.router, imports.router, laws.router, streetlists.router, public.router],
     )

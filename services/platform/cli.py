@@ -14,6 +14,9 @@ from dataclasses import replace
 from pathlib import Path
 from types import FrameType
 
+import httpx
+
+from services.platform.catalog_cli import add_catalog_commands
 from services.platform.check import run_checks
 from services.platform.embedded import EmbeddedPostgres, NatsServer
 from services.platform.errors import PlatformError
@@ -47,6 +50,7 @@ def _parser() -> argparse.ArgumentParser:
     up.add_argument(
         "--base-port", type=int, default=8101, help="catalog's port; the others follow (default: %(default)s)"
     )
+    up.add_argument("--demo", action="store_true", help="load the demo dataset shaped like Longsha's figures")
     up.add_argument("--ready-timeout", type=float, default=60.0, help="seconds to wait for /readyz")
     up.set_defaults(command=_up)
     token = commands.add_parser("token", help="print a bearer JWT signed with the platform's secret")
@@ -61,6 +65,7 @@ def _parser() -> argparse.ArgumentParser:
     check = commands.add_parser("check", help="lint, type-check, import contracts, then the whole test suite")
     check.epilog = "Arguments after check go to pytest, e.g. linkage check -x -k dispatch."
     check.set_defaults(command=_check)
+    add_catalog_commands(commands)
     return parser
 
 
@@ -142,8 +147,20 @@ def _run_platform(stack: ExitStack, args: argparse.Namespace) -> None:
     specs = [replace(spec, port=args.base_port + offset) for offset, spec in enumerate(SERVICES)]
     services = stack.enter_context(ServiceProcesses(env=env, log_dir=log_dir, services=specs))
     services.wait_ready(args.ready_timeout)
+    if args.demo:
+        _load_demo(services.spec("catalog").url, secret=env["LINKAGE_JWT_SECRET"])
     _print_summary(services, nats_url=nats_url, database_url=database_url, data_dir=data_dir)
     _watch(services)
+
+
+def _load_demo(catalog_url: str, *, secret: str) -> None:
+    _say("loading the demo dataset (494 legal documents, 133 items, 5 streets, 363 grids)")
+    token = mint_token(secret, subject="linkage-up", roles=["office"], ttl_s=600)
+    response = httpx.post(f"{catalog_url}/catalogue/demo", headers={"Authorization": f"Bearer {token}"}, timeout=300)
+    if response.status_code >= 400:
+        raise PlatformError(f"the demo dataset was refused: {response.status_code} {response.text[:2000]}")
+    version = response.json().get("version")
+    _say(f"demo dataset in catalogue version {version}" if version else "demo dataset already loaded")
 
 
 def _start_nats(stack: ExitStack, data_dir: Path, port: int) -> str:

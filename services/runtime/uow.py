@@ -21,7 +21,6 @@ from contracts.envelope import CONTENT_TYPE, envelop
 from services.runtime.db import PlumbingTables
 from services.runtime.telemetry import current_trace_id
 
-
 R = TypeVar("R")
 
 

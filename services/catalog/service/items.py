@@ -27,11 +27,11 @@ async def load_catalogue(uow: UnitOfWork, load: CatalogueLoad) -> VersionOutcome
     that changes no item or grid makes no version."""
     async with uow:
         store, library = CatalogStore(uow.session), LibraryStore(uow.session)
-        await _load_library(library, load)
         current = await store.items_in_force([i.item_code for i in load.items])
         change = diff(
             current, await store.grid_map([g.grid_code for g in load.grids]), items=load.items, grids=load.grids
         )
+        await _load_library(library, load, changed={i.item_code for i in change.added + change.changed})
         version = None
         if not change.empty:
             effective = load.effective_from or today()
@@ -40,7 +40,7 @@ async def load_catalogue(uow: UnitOfWork, load: CatalogueLoad) -> VersionOutcome
     return VersionOutcome(version=version, diff=change.summary())
 
 
-async def _load_library(library: LibraryStore, load: CatalogueLoad) -> None:
+async def _load_library(library: LibraryStore, load: CatalogueLoad, *, changed: set[str]) -> None:
     law_ids = {c.law_id for c in load.clauses} | {c[1] for i in load.items for c in citations(i)}
     known = set(await library.known_laws(law_ids | {law.law_id for law in load.laws}))
     check_library(load, known_laws=known, existing_texts=await library.clause_texts({c.key for c in load.clauses}))
@@ -48,7 +48,7 @@ async def _load_library(library: LibraryStore, load: CatalogueLoad) -> None:
     await library.add_laws([law for law in load.laws if law.law_id not in known])
     await library.add_clauses(load.clauses)
     await library.upsert_organisations(load.organisations)
-    check_citations(load.items, await library.clause_status(law_ids))
+    check_citations(load.items, await library.clause_status(law_ids), only=changed)
     await check_parties(library, load)
 
 

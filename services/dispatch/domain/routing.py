@@ -1,19 +1,12 @@
-"""Dispatch rules (派发规则): which cases are accepted and who gets which task. Pure: no I/O."""
+"""Routing rules (派发规则): which cases are accepted, who gets which task, how a return (退回) settles."""
 
 from __future__ import annotations
 
 from dataclasses import dataclass
-from enum import StrEnum
+from datetime import date
 
+from contracts import TimeLimit
 from contracts.events.dispatch import TaskRole
-
-
-class CaseStatus(StrEnum):
-    """案件状态, in lifecycle order."""
-
-    REPORTED = "reported"  # 上报
-    NOT_ACCEPTED = "not_accepted"  # 不予受理
-    DISPATCHED = "dispatched"  # 已派发
 
 
 @dataclass(frozen=True)
@@ -28,6 +21,10 @@ class RoutingEntry:
     version: int
     basis: str
     retired: bool = False
+    domain: str = ""
+    list_kind: str = ""
+    time_limit: TimeLimit | None = None
+    effective_from: date | None = None
 
 
 @dataclass(frozen=True)
@@ -71,3 +68,36 @@ def route(
 
 def _refuse(reason: str) -> Routing:
     return Routing(street_code=None, assignments=(), refusal=reason)
+
+
+MAX_RETURNS = 2
+"""Returns on one case before it goes to district arbitration whatever the catalogue says: ping-pong (推诿) stops."""
+
+
+@dataclass(frozen=True)
+class ReturnDecision:
+    """How a return (退回) settles: re-routed to ``assignee`` or sent to district arbitration (区级仲裁)."""
+
+    rerouted_to: str | None
+    why: str
+
+    @property
+    def outcome(self) -> str:
+        return "rerouted" if self.rerouted_to else "arbitration"
+
+
+def settle_return(
+    *, entry: RoutingEntry | None, returning: str, named: str, returns_before: int, assignees: frozenset[str]
+) -> ReturnDecision:
+    """The catalogue settles a return only when its current version names the body the assignee names."""
+    if returns_before + 1 > MAX_RETURNS:
+        return ReturnDecision(None, f"returned {returns_before + 1} times: district arbitration decides")
+    if entry is None or entry.retired:
+        return ReturnDecision(None, "the item is no longer in the catalogue: district arbitration decides")
+    if named == returning or named in assignees:
+        return ReturnDecision(None, f"{named} already holds a task on this case: district arbitration decides")
+    if entry.responsible_body == named:
+        return ReturnDecision(named, f"catalogue v{entry.version} names {named} responsible for {entry.item_code}")
+    return ReturnDecision(
+        None, f"catalogue v{entry.version} names {entry.responsible_body}, not {named}: district arbitration decides"
+    )

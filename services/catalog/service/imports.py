@@ -1,0 +1,104 @@
+"""清单导入导出: load a file as one new catalogue version (all of it or none), export the catalogue in force in
+the same formats, and load the demo dataset."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+import sqlalchemy as sa
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from services.catalog.demo import demo_catalogue
+from services.catalog.domain.items import GridSpec
+from services.catalog.domain.library import CatalogueLoad, ClauseSpec, LawSpec, OrgSpec
+from services.catalog.service.items import VersionOutcome, load_catalogue
+from services.catalog.sheets import (
+    JSON_SHEET,
+    FileFormat,
+    FormRejected,
+    Library,
+    RowError,
+    format_of,
+    locate,
+    read_file,
+    write_file,
+)
+from services.catalog.store.items import CatalogStore
+from services.catalog.store.library import LibraryStore
+from services.catalog.store.tables import clauses, grids, laws, organisations, versions
+from services.runtime.errors import Rejected
+from services.runtime.uow import UnitOfWork
+
+
+class ImportRejected(Rejected):
+    """The file was refused whole; ``errors`` names every rejected row (sheet, row, column, reason)."""
+
+    def __init__(self, errors: list[RowError]) -> None:
+        super().__init__(f"{len(errors)} problem(s) in the file; nothing was imported", field="file")
+        self.errors = errors
+
+
+@dataclass(frozen=True)
+class Export:
+    content: bytes
+    file_format: FileFormat
+    filename: str
+
+
+async def import_file(uow: UnitOfWork, data: bytes, *, filename: str, content_type: str | None) -> VersionOutcome:
+    """导入清单: read the file against the library in force, then load it in one transaction."""
+    file_format = format_of(filename, content_type)
+    if file_format is None:
+        reason = f"cannot tell the format of {filename!r}: upload a .xlsx, .csv or .json file"
+        raise ImportRejected([RowError(sheet="", reason=reason)])
+    try:
+        parsed = read_file(data, file_format, note=f"导入 {filename}"[:500], library=await _library(uow))
+    except FormRejected as rejected:
+        raise ImportRejected(rejected.errors) from rejected
+    try:
+        return await load_catalogue(uow, parsed.load)
+    except Rejected as rejected:  # a rule only the transaction sees (e.g. a cycle with the register in force)
+        fallback = JSON_SHEET if file_format is FileFormat.JSON else ""
+        where = locate(rejected.field, rejected.message, parsed.origins, fallback_sheet=fallback)
+        raise ImportRejected([where]) from rejected
+
+
+async def _library(uow: UnitOfWork) -> Library:
+    """What a form may cite without restating it: the library's documents, clauses and organisations."""
+    async with uow:
+        store = LibraryStore(uow.session)
+        rows = await uow.session.execute(sa.select(laws.c.law_id, laws.c.title))
+        titles = {str(row.law_id): str(row.title) for row in rows}
+        held = await store.clause_status(set(titles))
+        return Library(titles=titles, clauses=held, organisations=frozenset(await store.organisation_codes()))
+
+
+async def export_catalogue(uow: UnitOfWork, file_format: FileFormat) -> Export:
+    """导出清单: the catalogue in force with its library, organisations and grids, ready to import again."""
+    async with uow:
+        load, version = await _in_force(uow.session)
+    name = f"清单-v{version}.{file_format.value}"
+    return Export(content=write_file(load, file_format), file_format=file_format, filename=name)
+
+
+async def _in_force(session: AsyncSession) -> tuple[CatalogueLoad, int]:
+    version = int(await session.scalar(sa.select(sa.func.max(versions.c.version))) or 0)
+    items = await CatalogStore(session).items_in_force()
+    law_rows = await session.execute(sa.select(laws).order_by(laws.c.law_id))
+    clause_rows = await session.execute(sa.select(clauses))
+    org_rows = await session.execute(sa.select(organisations).order_by(organisations.c.code))
+    grid_rows = await session.execute(sa.select(grids.c.grid_code, grids.c.street_code).order_by(grids.c.grid_code))
+    load = CatalogueLoad(
+        note=f"导出：清单第{version}版",
+        laws=[LawSpec.model_validate(row, from_attributes=True) for row in law_rows],
+        clauses=[ClauseSpec.model_validate(row, from_attributes=True) for row in clause_rows],
+        organisations=[OrgSpec.model_validate(row, from_attributes=True) for row in org_rows],
+        items=[items[code] for code in sorted(items)],
+        grids=[GridSpec.model_validate(row, from_attributes=True) for row in grid_rows],
+    )
+    return load, version
+
+
+async def load_demo(uow: UnitOfWork) -> VersionOutcome:
+    """演示数据: the Longsha-shaped dataset; loading it again changes nothing and makes no version."""
+    return await load_catalogue(uow, demo_catalogue())

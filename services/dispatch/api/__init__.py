@@ -1,0 +1,5 @@
+"""Dispatch's HTTP routes: cases, tasks, Open311 GeoReport v2."""
+
+from services.dispatch.api import cases, open311, tasks
+
+ROUTERS = (cases.router, tasks.router, open311.router)

@@ -1,0 +1,275 @@
+"""Open311 GeoReport v2 at ``/open311/v2/``: a standard client works against it unchanged.
+
+``service_code`` is the catalogue item code; the grid (网格) a request lies in is the service attribute
+``grid_code``, whose values the service definition lists. ``api_key`` is a platform token (JWT) holding the
+``smartcity`` (or ``office``) role: the smart-city platform posts with the key the office issued it
+(``linkage token``). A client-supplied ``source_id`` (an extension) makes a POST idempotent, in the same id
+space as NATS intake from the same source. Errors are the spec's array: ``[{"code": 400, "description": …}]``.
+"""
+
+from __future__ import annotations
+
+import json
+import uuid
+from datetime import UTC, datetime, timedelta
+from typing import Any
+from urllib.parse import parse_qsl
+
+import jwt
+from fastapi import APIRouter, Request, Response
+from pydantic import ValidationError
+
+from contracts.events.intake import CaseReported
+from services.dispatch import service
+from services.dispatch.api.open311_format import STATUSES, Formatted, render, request_of
+from services.runtime.auth import decode_token
+from services.runtime.deps import kit_of
+from services.runtime.errors import DomainError
+
+router = APIRouter(prefix="/open311/v2", tags=["open311"])
+ATTRIBUTE_FIELDS = {"grid_code": "attribute[grid_code]", "street_code": "attribute[street_code]"}
+MAX_REQUESTS = 1000
+DEFAULT_WINDOW = timedelta(days=90)
+
+
+class Open311Error(Exception):
+    def __init__(self, code: int, description: str) -> None:
+        super().__init__(description)
+        self.code = code
+        self.description = description
+
+
+def _fmt(fmt: str) -> str:
+    if fmt not in ("json", "xml"):
+        raise Open311Error(404, f"unknown format {fmt!r}: use .json or .xml")
+    return fmt
+
+
+async def _answer(fmt: str, build: Any) -> Response:
+    """Run ``build`` and render its result, or the error array, in the requested format."""
+    try:
+        kind = _fmt(fmt)
+        result: Formatted = await build()
+        return render(result, kind)
+    except Open311Error as error:
+        return render(
+            Formatted("errors", "error", [{"code": error.code, "description": error.description}], error.code), fmt
+        )
+    except DomainError as error:
+        return render(
+            Formatted("errors", "error", [{"code": error.status, "description": error.message}], error.status), fmt
+        )
+
+
+@router.get("/discovery.{fmt}", summary="Endpoint discovery")
+async def discovery(request: Request, fmt: str) -> Response:
+    async def build() -> Formatted:
+        base = str(request.url_for("services", fmt="json")).rsplit("/", 1)[0]
+        endpoint = {
+            "specification": "http://wiki.open311.org/GeoReport_v2",
+            "url": base,
+            "formats": ["application/json", "text/xml"],
+        }
+        return Formatted("discovery", "endpoint", [endpoint], 200)
+
+    return await _answer(fmt, build)
+
+
+@router.get("/services.{fmt}", name="services", summary="Service list: the live catalogue items")
+async def services(request: Request, fmt: str) -> Response:
+    async def build() -> Formatted:
+        items, _ = await service.service_list(kit_of(request).uow(actor="open311"))
+        return Formatted("services", "service", [_service(item) for item in items], 200)
+
+    return await _answer(fmt, build)
+
+
+@router.get("/services/{code}.{fmt}", summary="Service definition: the attributes a request carries")
+async def definition(request: Request, code: str, fmt: str) -> Response:
+    async def build() -> Formatted:
+        items, grids = await service.service_list(kit_of(request).uow(actor="open311"))
+        if not any(item.item_code == code for item in items):
+            raise Open311Error(404, f"unknown service_code {code}")
+        values = [{"key": g.grid_code, "name": f"{g.grid_code} ({g.street_code})"} for g in grids]
+        grid = {
+            "variable": True,
+            "code": "grid_code",
+            "datatype": "singlevaluelist",
+            "required": True,
+            "datatype_description": "The grid (网格) the request lies in",
+            "order": 1,
+            "description": "网格 Grid",
+            "values": values,
+        }
+        return Formatted("service_definition", None, {"service_code": code, "attributes": [grid]}, 200)
+
+    return await _answer(fmt, build)
+
+
+@router.post("/requests.{fmt}", summary="Create a service request (form-encoded as the spec says, or JSON)")
+async def create(request: Request, fmt: str) -> Response:
+    async def build() -> Formatted:
+        fields = await _fields(request)
+        source = _client(request, fields.get("api_key"))
+        _check_jurisdiction(request, fields.get("jurisdiction_id"))
+        report = _report(fields, source)
+        items, _ = await service.service_list(kit_of(request).uow(actor=source))
+        if not any(item.item_code == report.item_code for item in items):
+            raise Open311Error(404, f"unknown service_code {report.item_code}")
+        taken = await service.take_case(kit_of(request).uow(actor=source), report)
+        notice = "受理 received" if taken.fresh else "already received: the same source_id"
+        answer = {"service_request_id": str(taken.case_id), "service_notice": notice, "account_id": None}
+        return Formatted("service_requests", "request", [answer], 201 if taken.fresh else 200)
+
+    return await _answer(fmt, build)
+
+
+@router.get("/requests.{fmt}", summary="Query service requests (the last 90 days, 1000 at most, by default)")
+async def query(request: Request, fmt: str) -> Response:
+    async def build() -> Formatted:
+        params = request.query_params
+        filters: dict[str, Any] = {"item_code": params.get("service_code")}
+        if ids := params.get("service_request_id"):
+            filters["ids"] = [_uuid(i) for i in ids.split(",") if i.strip()]
+        else:
+            filters["until"] = _date(params.get("end_date"), "end_date") or datetime.now(UTC)
+            filters["since"] = _date(params.get("start_date"), "start_date") or filters["until"] - DEFAULT_WINDOW
+        if status := params.get("status"):
+            filters["statuses"] = _statuses(status)
+        return await _requests(request, filters)
+
+    return await _answer(fmt, build)
+
+
+@router.get("/requests/{request_id}.{fmt}", summary="One service request")
+async def one(request: Request, request_id: str, fmt: str) -> Response:
+    async def build() -> Formatted:
+        found = await _requests(request, {"ids": [_uuid(request_id)]})
+        if not found.body:
+            raise Open311Error(404, f"no service request {request_id}")
+        return found
+
+    return await _answer(fmt, build)
+
+
+@router.get("/requests/{request_id}/updates.{fmt}", summary="Update feed of one request (extension): its timeline")
+async def updates(request: Request, request_id: str, fmt: str) -> Response:
+    async def build() -> Formatted:
+        rows = await service.case_timeline(kit_of(request).uow(actor="open311"), _uuid(request_id))
+        entries = [
+            {
+                "update_id": f"{request_id}-{n}",
+                "updated_datetime": r.at.isoformat(),
+                "action": r.action,
+                "description": r.detail,
+            }
+            for n, r in enumerate(rows, 1)
+        ]
+        return Formatted("updates", "update", entries, 200)
+
+    return await _answer(fmt, build)
+
+
+async def _requests(request: Request, filters: dict[str, Any]) -> Formatted:
+    uow = kit_of(request).uow(actor="open311")
+    cases, primaries = await service.search_cases(uow, limit=MAX_REQUESTS, **filters)
+    items, _ = await service.service_list(kit_of(request).uow(actor="open311"))
+    names = {item.item_code: item.name for item in items}
+    return Formatted("service_requests", "request", [request_of(c, primaries.get(c.id), names) for c in cases], 200)
+
+
+def _service(item: Any) -> dict[str, Any]:
+    limit = f"; time limit {item.time_limit.value} {item.time_limit.unit}" if item.time_limit else ""
+    return {
+        "service_code": item.item_code,
+        "service_name": item.name,
+        "description": f"{item.name}: responsible body {item.responsible_body}, catalogue v{item.version}{limit}",
+        "metadata": True,
+        "type": "realtime",
+        "keywords": ",".join(filter(None, [item.list_kind, item.domain])),
+        "group": item.domain,
+    }
+
+
+async def _fields(request: Request) -> dict[str, str]:
+    raw = await request.body()
+    if request.headers.get("content-type", "").startswith("application/json"):
+        try:
+            parsed = json.loads(raw or b"{}")
+        except ValueError as error:
+            raise Open311Error(400, f"body is not JSON: {error}") from error
+        if not isinstance(parsed, dict):
+            raise Open311Error(400, "body must be a JSON object")
+        attributes = parsed.pop("attribute", None) or {}
+        flat = {k: str(v) for k, v in parsed.items() if v is not None}
+        return {**flat, **{f"attribute[{k}]": str(v) for k, v in attributes.items()}}
+    return dict(parse_qsl(raw.decode("utf-8", errors="replace"), keep_blank_values=False))
+
+
+def _client(request: Request, api_key: str | None) -> str:
+    if not api_key:
+        raise Open311Error(403, "api_key is required to create a request")
+    try:
+        principal = decode_token(request.app.state.jwt_secret, api_key)
+    except jwt.InvalidTokenError as error:
+        raise Open311Error(403, f"invalid api_key: {error}") from error
+    if not (principal.has("smartcity") or principal.has("office")):
+        raise Open311Error(403, "api_key lacks the smartcity role")
+    return principal.subject[:64]
+
+
+def _check_jurisdiction(request: Request, jurisdiction: str | None) -> None:
+    expected: str = request.app.state.open311_jurisdiction
+    if jurisdiction and jurisdiction != expected:
+        raise Open311Error(404, f"unknown jurisdiction_id {jurisdiction}; this endpoint serves {expected}")
+
+
+def _report(fields: dict[str, str], source: str) -> CaseReported:
+    if not fields.get("service_code"):
+        raise Open311Error(400, "service_code is required")
+    if not (fields.get("address_string") or fields.get("address_id") or (fields.get("lat") and fields.get("long"))):
+        raise Open311Error(400, "a location is required: lat and long, or address_string, or address_id")
+    if not fields.get("attribute[grid_code]"):
+        raise Open311Error(400, "attribute[grid_code] is required: the grid (网格) the request lies in")
+    try:
+        return CaseReported(
+            source_system=source,
+            source_id=fields.get("source_id") or str(uuid.uuid4()),
+            item_code=fields["service_code"],
+            grid_code=fields["attribute[grid_code]"],
+            street_code=fields.get("attribute[street_code]") or None,
+            description=fields.get("description") or f"Open311 request for {fields['service_code']}",
+            address=fields.get("address_string") or fields.get("address_id"),
+            lat=fields.get("lat") or None,  # pydantic parses the form's text
+            long=fields.get("long") or None,
+            reported_at=datetime.now(UTC),
+        )
+    except ValidationError as error:
+        problem = error.errors()[0]
+        name = str(problem["loc"][0]) if problem["loc"] else "request"
+        name = {"item_code": "service_code", "address": "address_string"}.get(name, ATTRIBUTE_FIELDS.get(name, name))
+        raise Open311Error(400, f"{name}: {problem['msg']}") from error
+
+
+def _uuid(text: str) -> uuid.UUID:
+    try:
+        return uuid.UUID(text.strip())
+    except ValueError as error:
+        raise Open311Error(404, f"no service request {text.strip()}") from error
+
+
+def _date(text: str | None, name: str) -> datetime | None:
+    if not text:
+        return None
+    try:
+        moment = datetime.fromisoformat(text.replace("Z", "+00:00"))
+    except ValueError as error:
+        raise Open311Error(400, f"{name} must be a W3C datetime, e.g. 2026-02-13T09:30:00+08:00") from error
+    return moment if moment.tzinfo else moment.replace(tzinfo=UTC)
+
+
+def _statuses(text: str) -> list[str]:
+    wanted = [s.strip() for s in text.split(",") if s.strip()]
+    if unknown := [s for s in wanted if s not in STATUSES]:
+        raise Open311Error(400, f"status must be open or closed, not {', '.join(unknown)}")
+    return [fine for s in wanted for fine in STATUSES[s]]

@@ -1,0 +1,95 @@
+"""Open311 GeoReport v2 documents in JSON and XML, and how a case reads as a service request."""
+
+from __future__ import annotations
+
+import json
+from dataclasses import dataclass
+from typing import Any
+from xml.etree import ElementTree
+
+from fastapi import Response
+
+from services.dispatch.domain import CaseStatus
+
+STATUSES: dict[str, tuple[str, ...]] = {
+    "open": (
+        CaseStatus.REPORTED,
+        CaseStatus.DISPATCHED,
+        CaseStatus.ARBITRATION,
+        CaseStatus.HANDLED,
+        CaseStatus.VERIFIED,
+    ),
+    "closed": (CaseStatus.NOT_ACCEPTED, CaseStatus.CLOSED, CaseStatus.RATED),
+}
+"""The spec's two statuses over the finer lifecycle, which ``linkage_status`` carries beside them."""
+CHILD_TAGS = {"attributes": "attribute", "values": "value", "formats": "format"}
+
+
+@dataclass(frozen=True)
+class Formatted:
+    """A document: JSON is ``body`` as is; XML is ``<root>`` holding one ``<item>`` per element."""
+
+    root: str
+    item: str | None
+    body: Any
+    status: int
+
+
+def render(document: Formatted, fmt: str) -> Response:
+    if fmt == "xml":
+        return Response(_xml(document), status_code=document.status, media_type="text/xml; charset=utf-8")
+    text = json.dumps(document.body, ensure_ascii=False)
+    return Response(text, status_code=document.status, media_type="application/json; charset=utf-8")
+
+
+def request_of(case: Any, primary: Any, names: dict[str, str]) -> dict[str, Any]:
+    """A case as a GeoReport v2 service request, the fine lifecycle beside the standard fields."""
+    closed = case.status in STATUSES["closed"]
+    notes = case.refusal or (f"{case.outcome}: {case.closing_note}" if case.outcome else None)
+    return {
+        "service_request_id": str(case.id),
+        "status": "closed" if closed else "open",
+        "status_notes": notes,
+        "service_name": names.get(case.item_code, case.item_code),
+        "service_code": case.item_code,
+        "description": case.description,
+        "agency_responsible": primary.assignee_code if primary is not None else None,
+        "service_notice": None,
+        "requested_datetime": case.reported_at.isoformat(),
+        "updated_datetime": case.updated_at.isoformat(),
+        "expected_datetime": primary.due_at.isoformat() if primary is not None and primary.due_at else None,
+        "address": case.address,
+        "address_id": None,
+        "zipcode": None,
+        "lat": case.lat,
+        "long": case.long,
+        "media_url": None,
+        "linkage_status": case.status,
+        "linkage_outcome": case.outcome,
+        "linkage_street_code": case.street_code,
+    }
+
+
+def _xml(document: Formatted) -> bytes:
+    root = ElementTree.Element(document.root)
+    if document.item is None:
+        _fill(root, document.body)
+    else:
+        for entry in document.body:
+            _fill(ElementTree.SubElement(root, document.item), entry)
+    text: bytes = ElementTree.tostring(root, encoding="utf-8", xml_declaration=False)
+    return b'<?xml version="1.0" encoding="utf-8"?>' + text
+
+
+def _fill(element: ElementTree.Element, value: Any) -> None:
+    if isinstance(value, dict):
+        for key, child in value.items():
+            _fill(ElementTree.SubElement(element, key), child)
+    elif isinstance(value, list):
+        tag = CHILD_TAGS.get(element.tag, "item")
+        for child in value:
+            _fill(ElementTree.SubElement(element, tag), child)
+    elif isinstance(value, bool):
+        element.text = "true" if value else "false"
+    elif value is not None:
+        element.text = str(value)

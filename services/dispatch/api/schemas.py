@@ -1,0 +1,139 @@
+"""What dispatch's routes accept and return (separate from the tables and the domain)."""
+
+from __future__ import annotations
+
+import uuid
+from datetime import date, datetime
+from typing import Annotated
+
+from pydantic import BaseModel, ConfigDict, Field
+
+from contracts.base import CODE_PATTERN
+from contracts.events.dispatch import CaseOutcome, WhistleReason
+
+Code = Annotated[str, Field(pattern=CODE_PATTERN)]
+
+
+class TaskPublic(BaseModel):
+    id: uuid.UUID
+    case_id: uuid.UUID
+    assignee_code: str
+    role: str
+    status: str
+    catalogue_version: int
+    routing_reason: str
+    assigned_at: datetime
+    due_at: datetime | None = Field(default=None, description="Deadline on the working calendar (办理时限)")
+    calendar_warning: str | None = Field(default=None, description="Set when the deadline crosses a fallback year")
+    paused_at: datetime | None = Field(default=None, description="When an approved deferral stopped the clock")
+    acknowledged_at: datetime | None = None
+    completed_at: datetime | None = None
+    result: str | None = None
+    overdue_at: datetime | None = Field(default=None, description="When the sweep found the task overdue")
+    whistle_id: uuid.UUID | None = None
+    report_by: datetime | None = Field(default=None, description="吹哨: report in (报到) by then")
+    report_late_at: datetime | None = None
+    returned_to: str | None = None
+    return_note: str | None = None
+
+
+class CasePublic(BaseModel):
+    id: uuid.UUID
+    source_system: str
+    source_id: str
+    item_code: str
+    grid_code: str
+    street_code: str | None
+    description: str
+    status: str
+    refusal: str | None
+    reported_at: datetime
+    outcome: str | None = None
+    outcome_body: str | None = None
+    satisfied: bool | None = None
+    score: int | None = None
+    rework_count: int = 0
+    return_count: int = Field(default=0, description="Returns on this case: ping-pong (推诿) made visible")
+    tasks: list[TaskPublic] = []
+
+
+class RoutingPublic(BaseModel):
+    item_code: str
+    name: str
+    responsible_body: str
+    co_operating_units: tuple[str, ...]
+    street_codes: tuple[str, ...]
+    version: int
+    basis: str
+    retired: bool
+    time_limit: dict[str, object] | None = None
+
+
+class TimelineEntry(BaseModel):
+    at: datetime
+    actor: str
+    action: str
+    detail: str
+    trace_id: str | None
+
+
+class Strict(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+
+
+class Completion(Strict):
+    result: str = Field(min_length=1, max_length=4000, description="What was done (办理结果)")
+
+
+class Return(Strict):
+    """退回: cite the catalogue and name who is responsible."""
+
+    responsible_body: str = Field(pattern=CODE_PATTERN, description="The body the assignee holds responsible")
+    citation: str = Field(min_length=1, max_length=500, description="Catalogue item, version or clause relied on")
+    reason: str = Field(min_length=1, max_length=2000)
+
+
+class Note(Strict):
+    reason: str = Field(min_length=1, max_length=2000)
+
+
+class Verification(Strict):
+    passed: bool = Field(description="True: passed (核查通过); False: rework (返工)")
+    note: str = Field(min_length=1, max_length=2000)
+
+
+class Closure(Strict):
+    outcome: CaseOutcome
+    responsible_body: str | None = Field(default=None, pattern=CODE_PATTERN, description="For not_responsible")
+    note: str = Field(min_length=1, max_length=2000)
+
+
+class Rating(Strict):
+    score: int = Field(ge=1, le=5, description="1 very dissatisfied … 5 very satisfied; 4 and 5 count as satisfied")
+    comment: str | None = Field(default=None, max_length=2000)
+
+
+class Arbitration(Strict):
+    assignee_code: str = Field(pattern=CODE_PATTERN, description="Who the district holds responsible")
+    reason: str = Field(min_length=1, max_length=2000)
+
+
+class Whistle(Strict):
+    reason: WhistleReason
+    departments: list[Code] = Field(min_length=1, max_length=20, description="Departments summoned")
+    report_within_minutes: int = Field(default=30, ge=1, le=7 * 24 * 60, description="Beijing's origin: 30 minutes")
+    description: str = Field(min_length=1, max_length=2000)
+
+
+class HolidayNotice(Strict):
+    """国务院办公厅关于节假日安排的通知, as dates."""
+
+    notice: str = Field(min_length=1, max_length=500, description="Which notice, e.g. 国办发明电〔2026〕X号")
+    holidays: list[date] = Field(description="Days off, weekends inside holiday blocks included")
+    workdays: list[date] = Field(default=[], description="Make-up working days (调休上班)")
+
+
+class YearPublic(BaseModel):
+    year: int
+    source: str = Field(description="notice, package, or weekdays (fallback)")
+    warning: str | None

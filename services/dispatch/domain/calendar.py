@@ -1,0 +1,151 @@
+"""The Chinese working calendar (工作日历): holidays, make-up workdays (调休), working hours, deadlines.
+
+Holiday data comes from the ``chinese-calendar`` package, which knows only the years up to its release.
+For a later year the office loads the State Council's annual notice (国务院办公厅关于节假日安排的通知);
+until it does, that year falls back to plain weekdays and every deadline crossing it carries a warning.
+Pure: the notices are handed in, nothing is read here.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from dataclasses import dataclass, field
+from datetime import date, datetime, time, timedelta
+from enum import StrEnum
+from zoneinfo import ZoneInfo
+
+import chinese_calendar
+
+from contracts import TimeLimit
+from contracts.base import TimeUnit
+
+CHINA = ZoneInfo("Asia/Shanghai")
+WORK_START = time(9, 0)
+WORK_END = time(17, 0)
+"""Working hours (工作时间): a working hour counts only inside this window on a working day."""
+WORKING_DAY_S = 8 * 3600
+HORIZON_DAYS = 3 * 366
+"""No limit in the catalogue runs longer; a guard against looping on a bad input."""
+
+
+class CalendarSource(StrEnum):
+    NOTICE = "notice"  # loaded by the office from the State Council's notice
+    PACKAGE = "package"  # the chinese-calendar package
+    WEEKDAYS = "weekdays"  # fallback: Monday to Friday, holidays unknown
+
+
+@dataclass(frozen=True)
+class YearNotice:
+    """One year's holiday arrangement as the State Council published it."""
+
+    year: int
+    holidays: frozenset[date]
+    workdays: frozenset[date] = frozenset()  # make-up working days (调休上班), often a Saturday or Sunday
+
+    def __post_init__(self) -> None:
+        strays = sorted(d for d in self.holidays | self.workdays if d.year != self.year)
+        if strays:
+            raise ValueError(f"dates outside {self.year}: {', '.join(map(str, strays))}")
+        if both := sorted(self.holidays & self.workdays):
+            raise ValueError(f"dates both holiday and workday: {', '.join(map(str, both))}")
+
+
+@dataclass(frozen=True)
+class Deadline:
+    due_at: datetime
+    warning: str | None = None
+
+
+@dataclass(frozen=True)
+class WorkingCalendar:
+    notices: Mapping[int, YearNotice] = field(default_factory=dict)
+
+    def source(self, year: int) -> CalendarSource:
+        if year in self.notices:
+            return CalendarSource.NOTICE
+        try:
+            chinese_calendar.is_workday(date(year, 6, 1))
+        except NotImplementedError:
+            return CalendarSource.WEEKDAYS
+        return CalendarSource.PACKAGE
+
+    def warning(self, year: int) -> str | None:
+        if self.source(year) is not CalendarSource.WEEKDAYS:
+            return None
+        return f"no holiday data for {year}: counted Monday to Friday until the office loads the State Council notice"
+
+    def is_workday(self, day: date) -> bool:
+        source = self.source(day.year)
+        if source is CalendarSource.NOTICE:
+            notice = self.notices[day.year]
+            return day in notice.workdays or (day.weekday() < 5 and day not in notice.holidays)
+        if source is CalendarSource.PACKAGE:
+            return bool(chinese_calendar.is_workday(day))
+        return day.weekday() < 5
+
+    def deadline(self, start: datetime, limit: TimeLimit) -> Deadline:
+        """When a limit counted from ``start`` runs out; working days count from the next working day (次日起算)."""
+        if limit.unit is TimeUnit.NATURAL_DAY:
+            due = start + timedelta(days=limit.value)
+        elif limit.unit is TimeUnit.WORKING_HOUR:
+            due = self.add_working_seconds(start, limit.value * 3600)
+        else:
+            due = self._end_of_nth_workday_after(start, limit.value)
+        return Deadline(due, self._warning_between(start, due))
+
+    def resumed(self, *, due_at: datetime, paused_at: datetime, resumed_at: datetime, unit: TimeUnit) -> Deadline:
+        """缓办 over: the time left when the clock stopped runs again from ``resumed_at``."""
+        if unit is TimeUnit.NATURAL_DAY:
+            due = due_at + (resumed_at - paused_at)
+        else:
+            due = self.add_working_seconds(resumed_at, self.working_seconds_between(paused_at, due_at))
+        return Deadline(due, self._warning_between(resumed_at, due))
+
+    def add_working_seconds(self, start: datetime, seconds: float) -> datetime:
+        """The instant ``seconds`` of working time after ``start``."""
+        cursor = start.astimezone(CHINA)
+        for _ in range(HORIZON_DAYS):
+            opens, closes = _window(cursor.date())
+            begin = max(cursor, opens)
+            if self.is_workday(cursor.date()) and begin < closes:
+                available = (closes - begin).total_seconds()
+                if seconds <= available:
+                    return begin + timedelta(seconds=seconds)
+                seconds -= available
+            cursor = _midnight_after(cursor)
+        raise ValueError(f"working time beyond {HORIZON_DAYS} days")
+
+    def working_seconds_between(self, start: datetime, end: datetime) -> float:
+        """Working time in [start, end); zero when end is not after start."""
+        total = 0.0
+        cursor, end = start.astimezone(CHINA), end.astimezone(CHINA)
+        while cursor < end:
+            opens, closes = _window(cursor.date())
+            begin, finish = max(cursor, opens), min(end, closes)
+            if self.is_workday(cursor.date()) and begin < finish:
+                total += (finish - begin).total_seconds()
+            cursor = _midnight_after(cursor)
+        return total
+
+    def _end_of_nth_workday_after(self, start: datetime, n: int) -> datetime:
+        day = start.astimezone(CHINA).date()
+        for _ in range(HORIZON_DAYS):
+            day += timedelta(days=1)
+            if self.is_workday(day):
+                n -= 1
+                if n == 0:
+                    return _window(day)[1]
+        raise ValueError(f"working days beyond {HORIZON_DAYS} days")
+
+    def _warning_between(self, start: datetime, end: datetime) -> str | None:
+        years = range(start.astimezone(CHINA).year, end.astimezone(CHINA).year + 1)
+        warnings = [w for year in years if (w := self.warning(year))]
+        return "; ".join(warnings) or None
+
+
+def _window(day: date) -> tuple[datetime, datetime]:
+    return datetime.combine(day, WORK_START, CHINA), datetime.combine(day, WORK_END, CHINA)
+
+
+def _midnight_after(moment: datetime) -> datetime:
+    return datetime.combine(moment.date() + timedelta(days=1), time(0), CHINA)

@@ -1,0 +1,76 @@
+"""Read-side use cases: a case and its timeline, inboxes, search, counts, the routing projection."""
+
+from __future__ import annotations
+
+import uuid
+from collections.abc import Sequence
+from datetime import datetime
+from typing import Any
+
+import sqlalchemy as sa
+
+from services.dispatch.domain import RoutingEntry
+from services.dispatch.service.recording import Actor
+from services.dispatch.store import DispatchStore
+from services.runtime.errors import NotFound
+from services.runtime.uow import UnitOfWork
+
+Row = sa.Row[Any]
+
+
+async def case_view(uow: UnitOfWork, case_id: uuid.UUID) -> tuple[Row, Sequence[Row]]:
+    async with uow:
+        store = DispatchStore(uow.session)
+        case = await store.case(case_id)
+        if case is None:
+            raise NotFound(f"no case {case_id}", field="case_id", location="path")
+        return case, await store.case_tasks(case_id)
+
+
+async def case_timeline(uow: UnitOfWork, case_id: uuid.UUID) -> Sequence[Row]:
+    async with uow:
+        store = DispatchStore(uow.session)
+        if await store.case(case_id) is None:
+            raise NotFound(f"no case {case_id}", field="case_id", location="path")
+        return await store.case_timeline(case_id)
+
+
+async def inbox(uow: UnitOfWork, assignees: frozenset[str] | None, *, status: str | None, limit: int) -> Sequence[Row]:
+    async with uow:
+        return await DispatchStore(uow.session).tasks_of(assignees, status=status, limit=limit)
+
+
+async def task_view(uow: UnitOfWork, task_id: uuid.UUID, actor: Actor) -> Row:
+    async with uow:
+        task = await DispatchStore(uow.session).task(task_id)
+    if task is None or not actor.may_act_for(task.assignee_code):
+        raise NotFound(f"no task {task_id} among yours", field="task_id", location="path")
+    return task
+
+
+async def search_cases(uow: UnitOfWork, *, limit: int, **filters: Any) -> tuple[Sequence[Row], dict[uuid.UUID, Row]]:
+    """Cases matching the filters, newest first, each with its primary task (for agency and due time)."""
+    async with uow:
+        store = DispatchStore(uow.session)
+        cases = await store.search_cases(limit=limit, **filters)
+        return cases, await store.primary_tasks([case.id for case in cases])
+
+
+async def counts(uow: UnitOfWork, now: datetime) -> dict[str, Any]:
+    async with uow:
+        return await DispatchStore(uow.session).counts(now)
+
+
+async def routing_of(uow: UnitOfWork, item_code: str) -> RoutingEntry:
+    async with uow:
+        entry = await DispatchStore(uow.session).routing(item_code)
+    if entry is None:
+        raise NotFound(f"dispatch knows no item {item_code}", field="item_code", location="path")
+    return entry
+
+
+async def service_list(uow: UnitOfWork) -> tuple[list[RoutingEntry], Sequence[Row]]:
+    """Open311 services: the live catalogue items, and the grids a request may name."""
+    async with uow:
+        store = DispatchStore(uow.session)
+        return await store.live_items(), await store.grid_map()
