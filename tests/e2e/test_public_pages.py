@@ -18,6 +18,7 @@ import pytest
 import zxingcpp
 from PIL import Image
 
+from services.catalog.demo import STREETS, demo_catalogue
 from services.platform.supervisor import ServiceProcesses, ServiceSpec, on_free_ports
 from tests.integration.test_catalog_streetlists import item, load, publish_street_list
 from tests.support import JWT_SECRET, bearer, unique
@@ -83,3 +84,23 @@ async def test_the_published_page_renders_in_chromium_with_its_qr_code(catalog_u
     assert colours is None or len(colours) > 1, "the screenshot is one flat colour"
     decoded = [barcode.text for barcode in zxingcpp.read_barcodes(picture)]
     assert decoded == [page], "the QR code drawn on the page does not point at the page"
+
+
+async def test_with_the_demo_loaded_a_streets_page_shows_its_items_and_its_qr(catalog_url: str, tmp_path: Path) -> None:
+    demo = demo_catalogue()
+    async with httpx.AsyncClient(base_url=catalog_url, timeout=300, trust_env=False) as client:
+        loaded = await client.post("/catalogue/demo", headers=bearer("office"))
+        assert loaded.status_code in (200, 201), loaded.text
+        listed = (await client.get("/public/streets")).json()
+    street = "wulong"
+    assert street in {entry["street_code"] for entry in listed}
+    page = f"{catalog_url}/public/streets/{street}"
+    expected = [*[i.name for i in demo.items if street in i.street_codes][:3], demo.items[0].name]
+
+    dom = chromium("--dump-dom", page, profile=tmp_path / "dom-profile").stdout
+    for text in (*expected, STREETS[street]):
+        assert text in dom, f"{text} not in the rendered DOM"
+    shot = tmp_path / "demo-page.png"
+    chromium(f"--screenshot={shot}", "--window-size=390,1400", page, profile=tmp_path / "shot-profile")
+    picture = Image.open(io.BytesIO(shot.read_bytes())).convert("RGB")
+    assert [barcode.text for barcode in zxingcpp.read_barcodes(picture)] == [page]
