@@ -9,6 +9,7 @@ from __future__ import annotations
 import io
 import uuid
 from collections.abc import AsyncIterator
+from datetime import date
 from typing import Any
 
 import httpx
@@ -262,3 +263,15 @@ async def test_the_page_escapes_what_it_shows_and_unknown_streets_are_404(
     for suffix in ("", ".json", ".jsonld", "/qr.png", "/qr.svg"):
         missing = await catalog.get(f"/public/streets/{other}{suffix}")
         assert missing.status_code == 404, suffix
+
+
+async def test_a_published_list_reads_as_of_a_date(
+    catalog: httpx.AsyncClient, streets: tuple[str, str, list[str]]
+) -> None:
+    street, _, codes = streets
+    await publish_street_list(catalog, street, codes[:2])
+    today = (await catalog.get(f"/public/streets/{street}.json", params={"as_of": date.today().isoformat()})).json()
+    assert sorted(i["item_code"] for i in today["items"]) == sorted(codes[:2])
+    before = await catalog.get(f"/public/streets/{street}.json", params={"as_of": "2000-01-01"})
+    assert before.status_code == 404
+    assert "no published list on 2000-01-01" in before.json()["detail"][0]["msg"]

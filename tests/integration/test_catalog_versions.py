@@ -166,3 +166,20 @@ async def test_an_approved_admission_enters_the_catalogue(catalog: httpx.AsyncCl
     await eventually(present)
     found = await catalog.get(f"/items/{code}", headers=OFFICE)
     assert found.json()["item"]["name"] == "计生协会基层工作"
+
+
+async def test_an_item_edit_makes_a_version_and_lists_read_as_of_a_date(catalog: httpx.AsyncClient) -> None:
+    code = unique("ITEM")
+    await catalog.post("/catalogue", json={**LIBRARY, "note": "v1", "items": [item(code)]}, headers=OFFICE)
+    edited = await catalog.put(
+        f"/items/{code}", json={"note": "更名", "item": item(code, name="门前三包（编辑）")}, headers=OFFICE
+    )
+    assert edited.status_code == 200, edited.text
+    assert edited.json()["diff"]["changed"] == [code]
+    mismatch = await catalog.put(f"/items/{code}", json={"note": "x", "item": item(unique("OTHER"))}, headers=OFFICE)
+    assert mismatch.json()["detail"][0]["loc"] == ["body", "item", "item_code"]
+
+    now = await catalog.get("/items", params={"q": "门前三包（编辑）"}, headers=OFFICE)
+    assert [i["item_code"] for i in now.json()] == [code]
+    before = await catalog.get("/items", params={"q": "门前三包（编辑）", "as_of": "2000-01-01"}, headers=OFFICE)
+    assert before.json() == []

@@ -6,7 +6,7 @@ from datetime import date, datetime
 from typing import Annotated, Any
 
 from fastapi import APIRouter, Depends, Path, Query
-from pydantic import BaseModel, Field
+from pydantic import BaseModel, ConfigDict, Field
 
 from contracts.base import CODE_PATTERN, TimeLimit
 from contracts.events.catalog import ClauseRef, ListKind
@@ -15,6 +15,7 @@ from services.catalog.domain.library import CatalogueLoad
 from services.catalog.service import items as service
 from services.runtime.auth import Principal, require
 from services.runtime.deps import UowDep
+from services.runtime.errors import Rejected
 
 router = APIRouter(tags=["catalogue"])
 Office = Annotated[Principal, Depends(require("office"))]
@@ -63,9 +64,27 @@ async def search_items(
     list_kind: Annotated[ListKind | None, Query(description="Only this list")] = None,
     street_code: Annotated[str | None, Query(pattern=CODE_PATTERN, description="Items that apply to it")] = None,
     limit: Annotated[int, Query(ge=1, le=1000)] = 100,
+    as_of: Annotated[date | None, Query(description="YYYY-MM-DD: the list as it was at the end of that day")] = None,
 ) -> list[ItemSpec]:
     kind = list_kind.value if list_kind else None
-    return await service.search(uow, q, list_kind=kind, street_code=street_code, limit=limit)
+    return await service.search(uow, q, list_kind=kind, street_code=street_code, limit=limit, as_of=as_of)
+
+
+class ItemEdit(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+
+    note: str = Field(min_length=1, max_length=500, description="Why the item changes")
+    item: ItemSpec
+
+
+@router.put("/items/{item_code}", summary="Edit one item: a new catalogue version with its diff")
+async def edit_item(
+    item_code: Annotated[str, Path(pattern=CODE_PATTERN)], body: ItemEdit, uow: UowDep, _: Office
+) -> VersionPublic:
+    if body.item.item_code != item_code:
+        raise Rejected("the item's code differs from the one in the path", field="item.item_code")
+    outcome = await service.load_catalogue(uow, CatalogueLoad(note=body.note, items=[body.item]))
+    return VersionPublic(version=outcome.version, diff=outcome.diff)
 
 
 class Responsibility(BaseModel):

@@ -10,11 +10,11 @@ from __future__ import annotations
 
 import functools
 import io
-from datetime import datetime
+from datetime import date, datetime
 from typing import Annotated, Any
 
 import segno
-from fastapi import APIRouter, Path, Request, Response
+from fastapi import APIRouter, Path, Query, Request, Response
 from fastapi.responses import HTMLResponse, JSONResponse
 from jinja2 import Environment, PackageLoader, select_autoescape
 from pydantic import BaseModel, Field
@@ -90,8 +90,13 @@ async def street_jsonld(street_code: StreetCode, request: Request, uow: UowDep) 
 
 
 @router.get("/{street_code}.json", summary="A street's published list as JSON")
-async def street_json(street_code: StreetCode, request: Request, uow: UowDep) -> PublishedDetail:
-    found = await service.published_list(uow, street_code)
+async def street_json(
+    street_code: StreetCode,
+    request: Request,
+    uow: UowDep,
+    as_of: Annotated[date | None, Query(description="YYYY-MM-DD: the list as published on that day")] = None,
+) -> PublishedDetail:
+    found = await service.published_list(uow, street_code, as_of=as_of)
     summary = _summary(request, found).model_dump(by_alias=True)
     extra = {"items": list(found.items), "withdrawn": list(found.withdrawn), "organisations": found.names}
     return PublishedDetail.model_validate({**summary, **extra})

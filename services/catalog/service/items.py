@@ -134,7 +134,14 @@ async def versions(uow: UnitOfWork, *, limit: int) -> list[dict[str, Any]]:
 
 
 async def search(
-    uow: UnitOfWork, text: str | None, *, list_kind: str | None, street_code: str | None, limit: int
+    uow: UnitOfWork,
+    text: str | None,
+    *,
+    list_kind: str | None,
+    street_code: str | None,
+    limit: int,
+    as_of: date | None = None,
 ) -> list[ItemSpec]:
     async with uow:
-        return await CatalogStore(uow.session).search(text, list_kind=list_kind, street_code=street_code, limit=limit)
+        store = uow.repository(CatalogStore)
+        return await store.search(text, list_kind=list_kind, street_code=street_code, limit=limit, as_of=as_of)

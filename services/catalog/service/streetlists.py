@@ -8,7 +8,7 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 from dataclasses import dataclass, field
-from datetime import datetime
+from datetime import date, datetime
 from typing import Any
 
 from contracts.events.catalog import StreetListPublished
@@ -169,15 +169,16 @@ async def published_lists(uow: UnitOfWork) -> list[PublishedList]:
     return [_published(row, names) for row in rows]
 
 
-async def published_list(uow: UnitOfWork, street_code: str) -> PublishedList:
-    """The list with its items as in force today: a law change resolved after filing (一对一调整) reaches the
-    public at once, and an item retired since publication is shown as withdrawn rather than as a duty."""
+async def published_list(uow: UnitOfWork, street_code: str, *, as_of: date | None = None) -> PublishedList:
+    """The list with its items as in force today (or at the end of ``as_of``): a law change resolved after filing
+    (一对一调整) reaches the public at once, and an item retired since publication is shown as withdrawn."""
     async with uow:
         store = uow.repository(StreetListStore)
-        rows = await store.published(street_code)
+        rows = await store.published(street_code, as_of=as_of)
         if not rows:
-            raise NotFound(f"street {street_code} has no published list", field="street_code", location="path")
-        in_force = await uow.repository(CatalogStore).items_in_force(list(rows[0].item_codes))
+            when = f" on {as_of.isoformat()}" if as_of else ""
+            raise NotFound(f"street {street_code} had no published list{when}", field="street_code", location="path")
+        in_force = await uow.repository(CatalogStore).items_in_force(list(rows[0].item_codes), as_of=as_of)
         items = tuple(in_force[code] for code in rows[0].item_codes if code in in_force)
         parties = {street_code} | {i.responsible_body for i in items} | {u for i in items for u in i.co_operating_units}
         names = await store.organisation_names(parties)

@@ -73,12 +73,14 @@ class CatalogStore:
         )
 
     async def search(
-        self, text: str | None, *, list_kind: str | None, street_code: str | None, limit: int
+        self, text: str | None, *, list_kind: str | None, street_code: str | None, limit: int, as_of: date | None = None
     ) -> list[ItemSpec]:
         """照清单找事项: items in force whose name or a task's text contains ``text`` (Chinese substrings work)."""
+        candidates = sa.select(item_states.c.item_code, item_states.c.state, item_states.c.retired)
+        if as_of is not None:
+            candidates = candidates.where(item_states.c.valid_from < end_of_day(as_of))
         latest = (
-            sa.select(item_states.c.item_code, item_states.c.state, item_states.c.retired)
-            .ext(distinct_on(item_states.c.item_code))
+            candidates.ext(distinct_on(item_states.c.item_code))
             .order_by(item_states.c.item_code, item_states.c.version.desc())
             .subquery()
         )

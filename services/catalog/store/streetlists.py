@@ -3,12 +3,14 @@
 from __future__ import annotations
 
 from collections.abc import Iterable
+from datetime import date, datetime
 from typing import Any
 
 import sqlalchemy as sa
 from sqlalchemy.dialects.postgresql import insert
 from sqlalchemy.ext.asyncio import AsyncSession
 
+from services.catalog.domain.items import end_of_day
 from services.catalog.domain.streetlists import Status, StreetList
 from services.catalog.store.tables import item_states, organisations, street_lists, versions
 
@@ -61,9 +63,10 @@ class StreetListStore:
         query = _rows_of(_latest_revisions(None)).where(street_lists.c.status == status.value)
         return [_to_list(row) for row in await self.session.execute(query.order_by(street_lists.c.updated_at))]
 
-    async def published(self, street_code: str | None = None) -> list[sa.Row[Any]]:
-        """The latest published revision of each street (or of one street), by street code."""
-        query = _rows_of(_latest_revisions(Status.PUBLISHED))
+    async def published(self, street_code: str | None = None, *, as_of: date | None = None) -> list[sa.Row[Any]]:
+        """The latest published revision of each street (or of one street), by street code; with ``as_of``, the
+        one that was published at the end of that day."""
+        query = _rows_of(_latest_revisions(Status.PUBLISHED, before=end_of_day(as_of) if as_of else None))
         if street_code is not None:
             query = query.where(street_lists.c.street_code == street_code)
         return list(await self.session.execute(query.order_by(street_lists.c.street_code)))
@@ -82,10 +85,12 @@ class StreetListStore:
         return {row.code: row.name for row in await self.session.execute(query)}
 
 
-def _latest_revisions(status: Status | None) -> sa.Subquery:
+def _latest_revisions(status: Status | None, *, before: datetime | None = None) -> sa.Subquery:
     query = sa.select(street_lists.c.street_code, sa.func.max(street_lists.c.revision).label("revision"))
     if status is not None:
         query = query.where(street_lists.c.status == status.value)
+    if before is not None:
+        query = query.where(street_lists.c.published_at < before)
     return query.group_by(street_lists.c.street_code).subquery()
 
 
