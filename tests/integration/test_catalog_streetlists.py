@@ -9,7 +9,6 @@ from __future__ import annotations
 import io
 import uuid
 from collections.abc import AsyncIterator
-from datetime import date
 from typing import Any
 
 import httpx
@@ -19,6 +18,7 @@ from PIL import Image
 
 from contracts.events.admission import ApplicationApproved, ApplicationKind
 from services.catalog.app import create_app
+from services.catalog.domain.items import today as today_in_china
 from services.catalog.settings import Settings
 from tests.support import bearer, body, bus, collect, eventually, publish, serving, settings_env, unique
 
@@ -270,7 +270,7 @@ async def test_a_published_list_reads_as_of_a_date(
 ) -> None:
     street, _, codes = streets
     await publish_street_list(catalog, street, codes[:2])
-    today = (await catalog.get(f"/public/streets/{street}.json", params={"as_of": date.today().isoformat()})).json()
+    today = (await catalog.get(f"/public/streets/{street}.json", params={"as_of": today_in_china().isoformat()})).json()
     assert sorted(i["item_code"] for i in today["items"]) == sorted(codes[:2])
     before = await catalog.get(f"/public/streets/{street}.json", params={"as_of": "2000-01-01"})
     assert before.status_code == 404
