@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from fastapi import FastAPI, Request
 from fastapi.responses import JSONResponse
+from sqlalchemy.exc import DBAPIError
 
 
 class DomainError(Exception):
@@ -47,5 +48,16 @@ async def _domain_error(_: Request, error: Exception) -> JSONResponse:
     return JSONResponse({"detail": [{"loc": loc, "msg": error.message, "type": error.kind}]}, error.status)
 
 
+async def _unstorable_text(_: Request, error: Exception) -> JSONResponse:
+    """The last line behind the NUL check at the edge (e.g. a NUL inside an uploaded CSV): still a 422."""
+    if "invalid byte sequence" not in str(error):
+        raise error
+    detail = [
+        {"loc": ["body"], "msg": "the input holds text Postgres cannot store (a NUL character)", "type": "value_error"}
+    ]
+    return JSONResponse({"detail": detail}, 422)
+
+
 def install(app: FastAPI) -> None:
     app.add_exception_handler(DomainError, _domain_error)
+    app.add_exception_handler(DBAPIError, _unstorable_text)

@@ -6,7 +6,7 @@ from datetime import UTC, datetime
 from typing import Annotated, Any
 
 import sqlalchemy as sa
-from fastapi import APIRouter, Depends, Request, Response
+from fastapi import APIRouter, Depends, Path, Request, Response
 from fastapi.responses import JSONResponse
 from prometheus_client import CONTENT_TYPE_LATEST, generate_latest
 from pydantic import BaseModel
@@ -56,7 +56,9 @@ async def list_dead_letters(request: Request, _: Operator, limit: int = 100) -> 
 
 
 @router.post("/ops/dead-letters/{dead_letter_id}/replay", summary="Hand a dead letter to its consumer again")
-async def replay_dead_letter(request: Request, dead_letter_id: int, _: Operator) -> DeadLetterPublic:
+async def replay_dead_letter(
+    request: Request, dead_letter_id: Annotated[int, Path(ge=1, le=2**63 - 1)], _: Operator
+) -> DeadLetterPublic:
     """Only the consumer that gave up sees it again: nothing is re-published, so no other consumer is touched."""
     kit = kit_of(request)
     table = kit.tables.dead_letter

@@ -135,7 +135,8 @@ async def test_bad_loads_name_the_field_and_change_nothing(catalog: httpx.AsyncC
         "/catalogue", json={**LIBRARY, "note": "x", "items": [{**item(code), "legal_basis": []}]}, headers=OFFICE
     )
     assert no_basis.status_code == 422
-    assert no_basis.json()["detail"][0]["loc"][:4] == ["body", "items", 0, "legal_basis"]
+    assert no_basis.json()["detail"][0]["loc"][:3] == ["body", "items", 0]
+    assert "legal_basis" in no_basis.json()["detail"][0]["msg"]
     typo = await catalog.post(
         "/catalogue", json={**LIBRARY, "note": "x", "items": [{**item(code), "nmae": "x"}]}, headers=OFFICE
     )

@@ -6,10 +6,10 @@ from dataclasses import dataclass, field
 from datetime import date, datetime, time, timedelta
 from zoneinfo import ZoneInfo
 
-from pydantic import BaseModel, ConfigDict, Field, field_validator
+from pydantic import BaseModel, ConfigDict, Field, model_validator
 
 from contracts.base import CODE_PATTERN
-from contracts.events.catalog import ClauseRef, ItemDefinition
+from contracts.events.catalog import ItemDefinition
 from services.runtime.errors import Rejected
 
 
@@ -18,12 +18,12 @@ class ItemSpec(ItemDefinition):
 
     model_config = ConfigDict(frozen=True, extra="forbid")
 
-    @field_validator("legal_basis")
-    @classmethod
-    def _needs_basis(cls, basis: tuple[ClauseRef, ...]) -> tuple[ClauseRef, ...]:
-        if not basis:
-            raise ValueError("an item needs at least one clause of legal basis (法律依据)")
-        return basis
+    @model_validator(mode="after")
+    def _needs_basis(self) -> ItemSpec:
+        # an after-validator, so that leaving the field out (its default is empty) is refused too
+        if not self.legal_basis:
+            raise ValueError("legal_basis: an item needs at least one clause of legal basis (法律依据)")
+        return self
 
 
 Citation = tuple[int, str, str, str]
