@@ -13,6 +13,7 @@ import asyncio
 import contextlib
 import os
 import subprocess
+import tempfile
 import uuid
 from collections.abc import Iterator
 from pathlib import Path
@@ -58,7 +59,11 @@ def postgres_server_url(tmp_path_factory: pytest.TempPathFactory) -> Iterator[st
         with PostgresContainer("postgres:16", driver="asyncpg") as container:
             yield container.get_connection_url()
     else:
-        with EmbeddedPostgres(data_dir=tmp_path_factory.mktemp("pg") / "data") as server:
+        # Not under pytest's basetemp: pytest resets that to 0700 and Postgres runs as another user when root.
+        with (
+            tempfile.TemporaryDirectory(prefix="linkage-test-pg-") as data,
+            EmbeddedPostgres(data_dir=Path(data) / "data") as server,
+        ):
             yield server.url
 
 
@@ -82,6 +87,14 @@ def _drop_database(admin: str, name: str) -> None:
 def database_url(postgres_server_url: str) -> Iterator[str]:
     """A fresh database for this run with every service schema migrated to head."""
     url, admin, name = _create_database(postgres_server_url, "linkage_test", SERVICE_NAMES)
+    yield url
+    _drop_database(admin, name)
+
+
+@pytest.fixture(scope="module")
+def own_database(postgres_server_url: str) -> Iterator[str]:
+    """A database of this module's own with every service migrated, for tests that write at random (fuzzing)."""
+    url, admin, name = _create_database(postgres_server_url, "linkage_own", SERVICE_NAMES)
     yield url
     _drop_database(admin, name)
 

@@ -15,6 +15,7 @@ from pathlib import Path
 
 import pytest
 
+from services.platform.embedded import NatsServer
 from services.platform.supervisor import SERVICE_NAMES, ServiceProcesses, ServiceSpec, on_free_ports
 from services.runtime.auth import mint_token
 from tests.support import JWT_SECRET
@@ -24,12 +25,15 @@ SCHEMATHESIS = Path(sys.executable).parent / "schemathesis"
 
 
 @pytest.fixture(scope="module")
-def services(nats_url: str, database_url: str, tmp_path_factory: pytest.TempPathFactory) -> Iterator[list[ServiceSpec]]:
-    env = {"LINKAGE_NATS_URL": nats_url, "LINKAGE_DATABASE_URL": database_url, "LINKAGE_JWT_SECRET": JWT_SECRET}
+def services(own_database: str, tmp_path_factory: pytest.TempPathFactory) -> Iterator[list[ServiceSpec]]:
+    """A platform of its own (NATS and database): fuzzed writes must not reach other tests' data or streams."""
     specs = list(on_free_ports())
-    with ServiceProcesses(env={**os.environ, **env}, log_dir=tmp_path_factory.mktemp("logs"), services=specs) as up:
-        up.wait_ready(timeout=60)
-        yield specs
+    with NatsServer(store_dir=tmp_path_factory.mktemp("fuzz-nats") / "store") as nats:
+        env = {"LINKAGE_NATS_URL": nats.url, "LINKAGE_DATABASE_URL": own_database, "LINKAGE_JWT_SECRET": JWT_SECRET}
+        logs = tmp_path_factory.mktemp("logs")
+        with ServiceProcesses(env={**os.environ, **env}, log_dir=logs, services=specs) as up:
+            up.wait_ready(timeout=60)
+            yield specs
 
 
 @pytest.mark.parametrize("name", SERVICE_NAMES)
