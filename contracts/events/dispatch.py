@@ -9,7 +9,7 @@ from typing import ClassVar
 
 from pydantic import Field
 
-from contracts.base import CODE_PATTERN, IntegrationEvent
+from contracts.base import CODE_PATTERN, IntegrationEvent, TimeLimit
 
 
 class CaseAccepted(IntegrationEvent):
@@ -62,6 +62,9 @@ class TaskAssigned(IntegrationEvent):
     whistle_id: uuid.UUID | None = Field(
         default=None, description="The whistle (吹哨) that summoned the assignee (v1.1)"
     )
+    acknowledge_by: datetime | None = Field(
+        default=None, description="签收时限: acknowledge by then, counted in working hours (v1.2)"
+    )
 
 
 class TaskAcknowledged(IntegrationEvent):
@@ -73,7 +76,11 @@ class TaskAcknowledged(IntegrationEvent):
     case_id: uuid.UUID = Field(description="Case the task belongs to")
     assignee_code: str = Field(pattern=CODE_PATTERN, description="Who acknowledged")
     acknowledged_at: datetime = Field(description="When")
-    late: bool = Field(default=False, description="Acknowledged after the report-in deadline of a whistle (报到超时)")
+    late: bool = Field(
+        default=False,
+        description="Acknowledged after its deadline: a whistle's report-in (报到超时) or, from v1.2, the "
+        "acknowledgement time box of a normal dispatch (签收超时)",
+    )
 
 
 class TaskReturned(IntegrationEvent):
@@ -108,6 +115,7 @@ class TaskCompleted(IntegrationEvent):
 class OverdueStage(StrEnum):
     REPORT = "report"  # 报到超时: a whistled department did not report in time
     HANDLE = "handle"  # 办理超时: the task passed its time limit
+    ACKNOWLEDGE = "acknowledge"  # 签收超时: a dispatched task was not acknowledged in time (v1.2)
 
 
 class TaskOverdue(IntegrationEvent):
@@ -204,3 +212,40 @@ class TaskDeferred(IntegrationEvent):
     paused: bool = Field(description="True: the clock stopped; False: it runs again")
     reason: str = Field(min_length=1, description="Why the deferral was approved, or why the clock resumed")
     due_at: datetime | None = Field(default=None, description="The new due time when the clock resumed")
+    deferral_id: uuid.UUID | None = Field(
+        default=None, description="The assignee's deferral request the office approved, if any (v1.1)"
+    )
+    extended_by: TimeLimit | None = Field(
+        default=None, description="延期: the approved extension; the due time moved on the working calendar (v1.1)"
+    )
+    previous_due_at: datetime | None = Field(default=None, description="The due time before the change (v1.1)")
+
+
+class DeferralRequested(IntegrationEvent):
+    """延期/缓办申请: the assignee asks the office to extend its deadline or to pause its clock."""
+
+    TYPE: ClassVar[str] = "dispatch.deferral.requested.v1"
+
+    deferral_id: uuid.UUID = Field(description="Deferral request id")
+    task_id: uuid.UUID = Field(description="Task id")
+    case_id: uuid.UUID = Field(description="Case the task belongs to")
+    assignee_code: str = Field(pattern=CODE_PATTERN, description="Who asks")
+    reason: str = Field(min_length=1, description="Why, in the assignee's words")
+    extension: TimeLimit | None = Field(
+        default=None, description="Extra time asked for (延期); null asks to pause the clock until resumed (缓办)"
+    )
+    due_at: datetime = Field(description="The due time when the request was made")
+    requested_at: datetime = Field(description="When")
+
+
+class DeferralRejected(IntegrationEvent):
+    """延期/缓办不予批准: the office refused a deferral request; the deadline stands."""
+
+    TYPE: ClassVar[str] = "dispatch.deferral.rejected.v1"
+
+    deferral_id: uuid.UUID = Field(description="Deferral request id")
+    task_id: uuid.UUID = Field(description="Task id")
+    case_id: uuid.UUID = Field(description="Case the task belongs to")
+    assignee_code: str = Field(pattern=CODE_PATTERN, description="Whose request")
+    note: str = Field(min_length=1, description="Why the office refused")
+    decided_at: datetime = Field(description="When")

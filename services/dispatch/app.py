@@ -20,7 +20,7 @@ log = logging.getLogger(__name__)
 def create_app(settings: Settings | None = None, *, span_processor: SpanProcessor | None = None) -> FastAPI:
     settings = settings or Settings()
     kit = ServiceKit("dispatch", settings, store.plumbing, span_processor=span_processor)
-    kit.subscribe(*handlers.SUBSCRIPTIONS)
+    kit.subscribe(*handlers.subscriptions(ack_within_h=settings.ack_within_working_hours))
     app = kit.create_app(
         title="Linkage dispatch (吹哨—派发—办理—反馈)",
         description="Intake (NATS and Open311 GeoReport v2), routing by the catalogue, tasks to departments and "
@@ -28,6 +28,7 @@ def create_app(settings: Settings | None = None, *, span_processor: SpanProcesso
         routers=api.ROUTERS,
     )
     app.state.open311_jurisdiction = settings.open311_jurisdiction
+    app.state.ack_within_h = settings.ack_within_working_hours
     kit.add_background("overdue-sweep", lambda: _sweep_forever(kit, settings.sweep_interval_s))
     return app
 

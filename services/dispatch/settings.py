@@ -12,3 +12,10 @@ class Settings(RuntimeSettings):
         default="longsha", description="Open311 jurisdiction_id this endpoint serves (LINKAGE_OPEN311_JURISDICTION)"
     )
     sweep_interval_s: float = Field(default=60.0, gt=0, description="How often the overdue sweep runs (超期检查)")
+    ack_within_working_hours: float = Field(
+        default=2.0,
+        gt=0,
+        le=80,
+        description="签收时限: working hours a dispatched task has to be acknowledged before the sweep flags it "
+        "(LINKAGE_ACK_WITHIN_WORKING_HOURS)",
+    )

@@ -5,7 +5,8 @@ from __future__ import annotations
 import uuid
 from datetime import UTC, datetime
 
-from contracts import IntegrationEvent
+from contracts import IntegrationEvent, TimeLimit
+from contracts.base import TimeUnit
 from contracts.events.dispatch import (
     CaseAccepted,
     CaseClosed,
@@ -13,6 +14,8 @@ from contracts.events.dispatch import (
     CaseOutcome,
     CaseRated,
     CaseVerified,
+    DeferralRejected,
+    DeferralRequested,
     OverdueStage,
     TaskAcknowledged,
     TaskAssigned,
@@ -28,6 +31,7 @@ from contracts.events.dispatch import (
 NOW = datetime(2026, 11, 25, 9, 30, tzinfo=UTC)
 CASE = uuid.UUID("00000000-0000-4000-8000-000000000001")
 TASK = uuid.UUID("00000000-0000-4000-8000-000000000002")
+DEFERRAL = uuid.UUID("00000000-0000-4000-8000-000000000003")
 
 DISPATCH_EXAMPLES: dict[type[IntegrationEvent], IntegrationEvent] = {
     CaseAccepted: CaseAccepted(
@@ -63,6 +67,19 @@ DISPATCH_EXAMPLES: dict[type[IntegrationEvent], IntegrationEvent] = {
         task_id=TASK, case_id=CASE, assignee_code="cgj", result="已清运", completed_at=NOW, on_time=True
     ),
     TaskDeferred: TaskDeferred(task_id=TASK, case_id=CASE, assignee_code="cgj", paused=True, reason="缓办：待天气好转"),
+    DeferralRequested: DeferralRequested(
+        deferral_id=DEFERRAL,
+        task_id=TASK,
+        case_id=CASE,
+        assignee_code="cgj",
+        reason="需协调产权单位",
+        extension=TimeLimit(value=2, unit=TimeUnit.WORKING_DAY),
+        due_at=NOW,
+        requested_at=NOW,
+    ),
+    DeferralRejected: DeferralRejected(
+        deferral_id=DEFERRAL, task_id=TASK, case_id=CASE, assignee_code="cgj", note="理由不充分", decided_at=NOW
+    ),
     TaskOverdue: TaskOverdue(
         task_id=TASK, case_id=CASE, assignee_code="cgj", stage=OverdueStage.HANDLE, due_at=NOW, escalated_to="office"
     ),

@@ -60,10 +60,11 @@ async def test_a_case_goes_through_every_stage_in_one_trace(urls: dict[str, str]
         await publish(js, item, source="/linkage/catalog")
         await publish(js, GridMapped(grid_code=grid, street_code=street, version=1), source="/linkage/catalog")
 
-        async def routed() -> bool:
-            return (await http.get(f"{dispatch}/routing/{code}", headers=office)).status_code == 200
+        async def routed() -> bool:  # the item and the grid both projected, backlog or not
+            definition = await http.get(f"{dispatch}/open311/v2/services/{code}.json")
+            return definition.status_code == 200 and grid in definition.text
 
-        await eventually(routed)
+        await eventually(routed, timeout=60)
         report = CaseReported(
             source_system="smartcity",
             source_id=unique("12345"),

@@ -68,7 +68,10 @@ async def test_a_case_crosses_every_service_once_in_one_trace(
         assert (await http.post(f"{urls['catalog']}/catalogue", json=load, headers=OFFICE)).status_code == 201
 
         async def routed() -> bool:
-            return (await http.get(f"{urls['dispatch']}/routing/{code}", headers=OFFICE)).status_code == 200
+            """Dispatch knows the item and the grid's street (the Open311 definition lists the grid)."""
+            item = await http.get(f"{urls['dispatch']}/routing/{code}", headers=OFFICE)
+            definition = await http.get(f"{urls['dispatch']}/open311/v2/services/{code}.json")
+            return item.status_code == 200 and grid in definition.text
 
         await eventually(routed)
         trace_id = secrets.token_hex(16)

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import asyncio
 from collections.abc import AsyncIterator
 from datetime import UTC, date, datetime
 
@@ -53,6 +52,16 @@ async def dispatch(nats_url: str, database_url: str) -> AsyncIterator[httpx.Asyn
         yield client
 
 
+async def routable(client: httpx.AsyncClient, code: str, grid: str) -> None:
+    """Wait until dispatch has projected the item and the grid (their consumers may be working off a backlog)."""
+
+    async def projected() -> bool:
+        definition = await client.get(f"/open311/v2/services/{code}.json")
+        return definition.status_code == 200 and grid in definition.text
+
+    await eventually(projected, timeout=60)
+
+
 async def case_of(client: httpx.AsyncClient, case_id: str) -> dict[str, object]:
     response = await client.get(f"/cases/{case_id}", headers=OFFICE)
     assert response.status_code == 200, response.text
@@ -68,7 +77,7 @@ async def test_case_is_routed_to_the_responsible_body_once_per_source_id(
     async with bus(nats_url) as (_, js):
         await publish(js, item(code, department, helpers=(helper,)), source="/linkage/catalog")
         await publish(js, GridMapped(grid_code=grid, street_code=street, version=1), source="/linkage/catalog")
-        await asyncio.sleep(0.5)  # let the projection catch up before the case arrives
+        await routable(dispatch, code, grid)
         source_id = unique("sc")
         await publish(js, report(code, grid, source_id))
         await publish(js, report(code, grid, source_id))  # the platform re-sends: a new event id, same case
@@ -115,7 +124,7 @@ async def test_unparseable_intake_lands_in_dead_letters_and_the_loop_carries_on(
         await js.publish("intake.case.reported.v1", b'{"specversion": "1.0", "data": {"item_code": 42}}')
         await publish(js, item(code, department), source="/linkage/catalog")
         await publish(js, GridMapped(grid_code=grid, street_code=unique("street"), version=1))
-        await asyncio.sleep(0.5)
+        await routable(dispatch, code, grid)
         await publish(js, report(code, grid, unique("sc")))
         await collect(js, f"dispatch.task.assigned.v1.{department}", count=1)
 

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import asyncio
 from collections.abc import AsyncIterator
 from dataclasses import dataclass
 from datetime import UTC, date, datetime, timedelta
@@ -55,7 +54,11 @@ class World:
             response = await self.client.get(f"/routing/{code}", headers=OFFICE)
             return response.status_code == 200 and response.json()["version"] == version
 
-        await eventually(projected)
+        await eventually(projected, timeout=60)
+
+    async def grid_known(self, code: str, grid: str) -> bool:
+        """The grid projected (it travels on its own consumer, which may be working off a backlog)."""
+        return grid in (await self.client.get(f"/open311/v2/services/{code}.json")).text
 
     async def case(self, *, owner: str, helpers: tuple[str, ...] = ()) -> tuple[str, str, str]:
         """A dispatched case: (case id, primary task id, street)."""
@@ -63,7 +66,7 @@ class World:
         await self.item(code, owner, helpers=helpers)
         async with bus(self.nats_url) as (_, js):
             await publish(js, GridMapped(grid_code=grid, street_code=street, version=1), source="/linkage/catalog")
-            await asyncio.sleep(0.3)
+            await eventually(lambda: self.grid_known(code, grid), timeout=60)
             report = CaseReported(
                 source_system="smartcity",
                 source_id=unique("sc"),

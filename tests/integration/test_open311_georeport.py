@@ -18,7 +18,7 @@ from contracts.events.intake import CaseReported
 from services.dispatch.app import create_app
 from services.dispatch.settings import Settings
 from services.runtime.auth import mint_token
-from tests.support import JWT_SECRET, bus, eventually, publish, serving, settings_env, unique
+from tests.support import JWT_SECRET, bearer, bus, eventually, publish, serving, settings_env, unique
 
 pytestmark = pytest.mark.integration
 BASE = "/open311/v2"
@@ -48,7 +48,7 @@ async def georeport(nats_url: str, database_url: str) -> AsyncIterator[tuple[htt
             definition = await client.get(f"{BASE}/services/{code}.json")
             return definition.status_code == 200 and grid in definition.text
 
-        await eventually(ready)
+        await eventually(ready, timeout=60)
         yield client, code, owner, grid
 
 
@@ -195,3 +195,44 @@ async def test_unknown_requests_and_formats_are_404_in_the_error_format(
     bad_date = await client.get(f"{BASE}/requests.json", params={"start_date": "yesterday"})
     assert bad_date.status_code == 400
     assert "start_date" in bad_date.json()[0]["description"]
+
+
+async def test_the_update_feed_lists_status_changes_across_requests_a_page_at_a_time(
+    georeport: tuple[httpx.AsyncClient, str, str, str],
+) -> None:
+    client, code, _, grid = georeport
+    start = (datetime.now(UTC) - timedelta(minutes=5)).isoformat()
+    ids = []
+    for _ in range(2):
+        created = await client.post(f"{BASE}/requests.json", data=form(code, grid), headers=FORM)
+        ids.append(created.json()[0]["service_request_id"])
+    closure = {"outcome": "withdrawn", "note": "市民撤件"}
+    assert (await client.post(f"/cases/{ids[0]}/close", json=closure, headers=bearer("office"))).status_code == 204
+
+    params = {"service_code": code, "start_date": start, "page_size": "1000"}
+    feed = (await client.get(f"{BASE}/requests/updates.json", params=params)).json()
+    mine = [(u["service_request_id"], u["action"], u["status"], u["linkage_status"]) for u in feed]
+    mine = [entry for entry in mine if entry[0] in ids]
+    assert mine == [
+        (ids[0], "reported", "open", "reported"),
+        (ids[0], "accepted", "open", "dispatched"),
+        (ids[1], "reported", "open", "reported"),
+        (ids[1], "accepted", "open", "dispatched"),
+        (ids[0], "closed", "closed", "closed"),
+    ]  # a task's moves (assigned) are not status changes
+    assert [int(u["update_id"]) for u in feed] == sorted(int(u["update_id"]) for u in feed)
+    assert all(u["service_code"] == code and u["updated_datetime"] for u in feed)
+
+    pages = [
+        (await client.get(f"{BASE}/requests/updates.json", params={**params, "page_size": "2", "page": str(n)})).json()
+        for n in (1, 2)
+    ]
+    assert [u["update_id"] for page in pages for u in page] == [u["update_id"] for u in feed[:4]]
+    tree = ElementTree.fromstring((await client.get(f"{BASE}/requests/updates.xml", params=params)).content)
+    assert tree.tag == "updates"
+    assert [u.findtext("update_id") for u in tree.findall("update")] == [u["update_id"] for u in feed]
+    later = {**params, "start_date": (datetime.now(UTC) + timedelta(minutes=5)).isoformat()}
+    assert (await client.get(f"{BASE}/requests/updates.json", params=later)).json() == []
+    bad = await client.get(f"{BASE}/requests/updates.json", params={"page": "0"})
+    assert (bad.status_code, bad.json()[0]["code"]) == (400, 400)
+    assert "page must be a whole number" in bad.json()[0]["description"]

@@ -10,6 +10,7 @@ from typing import Annotated, Any
 from fastapi import APIRouter, Path, Query
 
 from services.dispatch import service
+from services.dispatch.api.policy import AckWithin
 from services.dispatch.api.roles import Assignee, Office, OfficeOnly, Reporter, Street, actor_of
 from services.dispatch.api.schemas import (
     Arbitration,
@@ -80,7 +81,9 @@ async def rate(case_id: uuid.UUID, body: Rating, uow: Uow, principal: Reporter) 
 
 
 @router.post("/cases/{case_id}/arbitrate", summary="区级仲裁: the office names the responsible body")
-async def arbitrate(case_id: uuid.UUID, body: Arbitration, uow: Uow, principal: OfficeOnly) -> dict[str, uuid.UUID]:
+async def arbitrate(
+    case_id: uuid.UUID, body: Arbitration, uow: Uow, principal: OfficeOnly, ack_within_h: AckWithin
+) -> dict[str, uuid.UUID]:
     task_id = await service.arbitrate_case(
         uow,
         case_id,
@@ -88,6 +91,7 @@ async def arbitrate(case_id: uuid.UUID, body: Arbitration, uow: Uow, principal: 
         reason=body.reason,
         actor=actor_of(principal),
         now=datetime.now(UTC),
+        ack_within_h=ack_within_h,
     )
     return {"task_id": task_id}
 
@@ -112,11 +116,16 @@ async def stats(uow: Uow, _: Office) -> dict[str, Any]:
     return await service.counts(uow, datetime.now(UTC))
 
 
-@router.get("/routing/{item_code}", summary="What dispatch routes an item by: its projection of the catalogue")
+@router.get("/routing/{item_code}", summary="What dispatch routes an item by today: the catalogue version in force")
 async def get_routing(item_code: str, uow: Uow, _: Assignee) -> RoutingPublic:
-    entry = await service.routing_of(uow, item_code)
+    found = await service.routing_of(uow, item_code, datetime.now(UTC))
+    entry, later = found.entry, found.upcoming
     limit = entry.time_limit.model_dump(mode="json") if entry.time_limit else None
-    return RoutingPublic(**{**asdict(entry), "time_limit": limit})
+    return RoutingPublic(
+        **{**asdict(entry), "time_limit": limit},
+        upcoming_version=later.version if later else None,
+        upcoming_from=later.effective_from if later else None,
+    )
 
 
 @router.get("/calendar", summary="Where each year's working days come from; fallback years carry a warning")

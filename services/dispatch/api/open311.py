@@ -5,6 +5,8 @@
 ``smartcity`` (or ``office``) role: the smart-city platform posts with the key the office issued it
 (``linkage token``). A client-supplied ``source_id`` (an extension) makes a POST idempotent, in the same id
 space as NATS intake from the same source. Errors are the spec's array: ``[{"code": 400, "description": …}]``.
+Extensions beside the standard: ``requests/{id}/updates`` (one request's timeline) and ``requests/updates``
+(status changes across requests, ``start_date``/``end_date``/``service_code``/``page``/``page_size``).
 """
 
 from __future__ import annotations
@@ -21,7 +23,7 @@ from pydantic import ValidationError
 
 from contracts.events.intake import CaseReported
 from services.dispatch import service
-from services.dispatch.api.open311_format import STATUSES, Formatted, render, request_of
+from services.dispatch.api.open311_format import STATUSES, Formatted, render, request_of, update_of
 from services.runtime.auth import decode_token
 from services.runtime.deps import kit_of
 from services.runtime.errors import DomainError
@@ -116,7 +118,8 @@ async def create(request: Request, fmt: str) -> Response:
         items, _ = await service.service_list(kit_of(request).uow(actor=source))
         if not any(item.item_code == report.item_code for item in items):
             raise Open311Error(404, f"unknown service_code {report.item_code}")
-        taken = await service.take_case(kit_of(request).uow(actor=source), report)
+        ack_within_h: float = request.app.state.ack_within_h
+        taken = await service.take_case(kit_of(request).uow(actor=source), report, ack_within_h=ack_within_h)
         notice = "受理 received" if taken.fresh else "already received: the same source_id"
         answer = {"service_request_id": str(taken.case_id), "service_notice": notice, "account_id": None}
         return Formatted("service_requests", "request", [answer], 201 if taken.fresh else 200)
@@ -137,6 +140,27 @@ async def query(request: Request, fmt: str) -> Response:
         if status := params.get("status"):
             filters["statuses"] = _statuses(status)
         return await _requests(request, filters)
+
+    return await _answer(fmt, build)
+
+
+@router.get(
+    "/requests/updates.{fmt}",
+    summary="Update feed across requests (extension): status changes, oldest first, a page at a time",
+)
+async def feed(request: Request, fmt: str) -> Response:
+    async def build() -> Formatted:
+        params = request.query_params
+        until = _date(params.get("end_date"), "end_date") or datetime.now(UTC)
+        changes = await service.status_feed(
+            kit_of(request).uow(actor="open311"),
+            since=_date(params.get("start_date"), "start_date") or until - DEFAULT_WINDOW,
+            until=until,
+            item_code=params.get("service_code") or None,
+            page=_positive(params.get("page"), "page", default=1, most=1_000_000),
+            page_size=_positive(params.get("page_size"), "page_size", default=100, most=MAX_REQUESTS),
+        )
+        return Formatted("updates", "update", [update_of(row, status) for row, status in changes], 200)
 
     return await _answer(fmt, build)
 
@@ -266,6 +290,14 @@ def _date(text: str | None, name: str) -> datetime | None:
     except ValueError as error:
         raise Open311Error(400, f"{name} must be a W3C datetime, e.g. 2026-02-13T09:30:00+08:00") from error
     return moment if moment.tzinfo else moment.replace(tzinfo=UTC)
+
+
+def _positive(text: str | None, name: str, *, default: int, most: int) -> int:
+    if not text:
+        return default
+    if not text.isdigit() or not 1 <= int(text) <= most:
+        raise Open311Error(400, f"{name} must be a whole number from 1 to {most}")
+    return int(text)
 
 
 def _statuses(text: str) -> list[str]:

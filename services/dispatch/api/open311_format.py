@@ -70,6 +70,20 @@ def request_of(case: Any, primary: Any, names: dict[str, str]) -> dict[str, Any]
     }
 
 
+def update_of(entry: Any, status: str) -> dict[str, Any]:
+    """One status change in the update feed; ``update_id`` orders the feed and never changes."""
+    return {
+        "update_id": str(entry.seq),
+        "service_request_id": str(entry.case_id),
+        "service_code": entry.item_code,
+        "status": "closed" if status in STATUSES["closed"] else "open",
+        "linkage_status": status,
+        "updated_datetime": entry.at.isoformat(),
+        "action": entry.action,
+        "description": entry.detail,
+    }
+
+
 def _xml(document: Formatted) -> bytes:
     root = ElementTree.Element(document.root)
     if document.item is None:

@@ -8,7 +8,7 @@ from typing import Annotated
 
 from pydantic import BaseModel, ConfigDict, Field
 
-from contracts.base import CODE_PATTERN
+from contracts.base import CODE_PATTERN, TimeLimit
 from contracts.events.dispatch import CaseOutcome, WhistleReason
 
 Code = Annotated[str, Field(pattern=CODE_PATTERN)]
@@ -33,6 +33,8 @@ class TaskPublic(BaseModel):
     whistle_id: uuid.UUID | None = None
     report_by: datetime | None = Field(default=None, description="吹哨: report in (报到) by then")
     report_late_at: datetime | None = None
+    ack_by: datetime | None = Field(default=None, description="签收时限: acknowledge by then")
+    ack_late_at: datetime | None = Field(default=None, description="When the sweep found it unacknowledged")
     returned_to: str | None = None
     return_note: str | None = None
 
@@ -67,6 +69,9 @@ class RoutingPublic(BaseModel):
     basis: str
     retired: bool
     time_limit: dict[str, object] | None = None
+    effective_from: date | None = Field(default=None, description="When this version took effect (施行日期)")
+    upcoming_version: int | None = Field(default=None, description="A published version not in force yet")
+    upcoming_from: date | None = Field(default=None, description="When the upcoming version takes effect")
 
 
 class TimelineEntry(BaseModel):
@@ -95,6 +100,34 @@ class Return(Strict):
 
 class Note(Strict):
     reason: str = Field(min_length=1, max_length=2000)
+
+
+class DeferralRequest(Strict):
+    """延期/缓办申请: an extension of the deadline, or (no extension) a pause of the clock until resumed."""
+
+    reason: str = Field(min_length=1, max_length=2000)
+    extension: TimeLimit | None = Field(
+        default=None, description="Extra time asked for (延期), e.g. {value: 2, unit: working_day}; null: 缓办"
+    )
+
+
+class Decision(Strict):
+    note: str = Field(min_length=1, max_length=2000, description="The office's grounds")
+
+
+class DeferralPublic(BaseModel):
+    id: uuid.UUID
+    task_id: uuid.UUID
+    status: str = Field(description="pending, approved or rejected")
+    reason: str
+    extension: dict[str, object] | None = Field(description="延期 asked for; null: a pause (缓办)")
+    requested_by: str
+    requested_at: datetime
+    decided_by: str | None
+    decided_at: datetime | None
+    decision_note: str | None
+    previous_due_at: datetime | None
+    new_due_at: datetime | None
 
 
 class Verification(Strict):

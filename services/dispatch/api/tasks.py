@@ -1,4 +1,4 @@
-"""An assignee's side: its inbox, and its answers (签收, 办结, 退回); the office's deferrals (缓办)."""
+"""An assignee's side: its inbox, and its answers (签收, 办结, 退回, 延期申请); the office's decisions on deferrals."""
 
 from __future__ import annotations
 
@@ -9,9 +9,18 @@ from typing import Annotated
 from fastapi import APIRouter, Query
 
 from services.dispatch import service
-from services.dispatch.api.roles import Assignee, OfficeOnly, actor_of
-from services.dispatch.api.schemas import Completion, Note, Return, TaskPublic
-from services.dispatch.domain import TaskStatus
+from services.dispatch.api.policy import AckWithin
+from services.dispatch.api.roles import Assignee, Office, OfficeOnly, actor_of
+from services.dispatch.api.schemas import (
+    Completion,
+    Decision,
+    DeferralPublic,
+    DeferralRequest,
+    Note,
+    Return,
+    TaskPublic,
+)
+from services.dispatch.domain import DeferralStatus, TaskStatus
 from services.runtime.deps import UowDep as Uow
 
 router = APIRouter(tags=["tasks"])
@@ -45,7 +54,9 @@ async def complete(task_id: uuid.UUID, body: Completion, uow: Uow, principal: As
 
 
 @router.post("/tasks/{task_id}/return", summary="退回: not ours, citing the catalogue and naming who is responsible")
-async def return_(task_id: uuid.UUID, body: Return, uow: Uow, principal: Assignee) -> dict[str, object]:
+async def return_(
+    task_id: uuid.UUID, body: Return, uow: Uow, principal: Assignee, ack_within_h: AckWithin
+) -> dict[str, object]:
     returned = await service.return_task(
         uow,
         task_id,
@@ -54,6 +65,7 @@ async def return_(task_id: uuid.UUID, body: Return, uow: Uow, principal: Assigne
         reason=body.reason,
         actor=actor_of(principal),
         now=datetime.now(UTC),
+        ack_within_h=ack_within_h,
     )
     return {
         "outcome": returned.outcome,
@@ -62,7 +74,48 @@ async def return_(task_id: uuid.UUID, body: Return, uow: Uow, principal: Assigne
     }
 
 
-@router.post("/tasks/{task_id}/pause", status_code=204, summary="Approve a deferral (延期/缓办): the clock stops")
+@router.post("/tasks/{task_id}/deferral", status_code=201, summary="延期/缓办申请 by the assignee, before the deadline")
+async def request_deferral(
+    task_id: uuid.UUID, body: DeferralRequest, uow: Uow, principal: Assignee
+) -> dict[str, uuid.UUID]:
+    deferral_id = await service.request_deferral(
+        uow, task_id, reason=body.reason, extension=body.extension, actor=actor_of(principal), now=datetime.now(UTC)
+    )
+    return {"deferral_id": deferral_id}
+
+
+@router.post("/tasks/{task_id}/deferral/approve", summary="Approve the pending deferral: extend, or pause the clock")
+async def approve_deferral(
+    task_id: uuid.UUID, body: Decision, uow: Uow, principal: OfficeOnly
+) -> dict[str, datetime | None]:
+    now = datetime.now(UTC)
+    due = await service.approve_deferral(uow, task_id, note=body.note, actor=actor_of(principal), now=now)
+    return {"due_at": due}
+
+
+@router.post("/tasks/{task_id}/deferral/reject", status_code=204, summary="Refuse the pending deferral")
+async def reject_deferral(task_id: uuid.UUID, body: Decision, uow: Uow, principal: OfficeOnly) -> None:
+    await service.reject_deferral(uow, task_id, note=body.note, actor=actor_of(principal), now=datetime.now(UTC))
+
+
+@router.get("/tasks/{task_id}/deferrals", summary="A task's deferral requests and their decisions")
+async def task_deferrals(task_id: uuid.UUID, uow: Uow, principal: Assignee) -> list[DeferralPublic]:
+    rows = await service.deferrals_of(uow, task_id, actor=actor_of(principal), status=None, limit=100)
+    return [DeferralPublic(**row._mapping) for row in rows]
+
+
+@router.get("/deferrals", summary="The office's queue of deferral requests, newest first")
+async def deferral_queue(
+    uow: Uow,
+    principal: Office,
+    status: DeferralStatus | None = DeferralStatus.PENDING,
+    limit: Annotated[int, Query(ge=1, le=1000)] = 100,
+) -> list[DeferralPublic]:
+    rows = await service.deferrals_of(uow, None, actor=actor_of(principal), status=status, limit=limit)
+    return [DeferralPublic(**row._mapping) for row in rows]
+
+
+@router.post("/tasks/{task_id}/pause", status_code=204, summary="The office stops the clock itself (缓办)")
 async def pause(task_id: uuid.UUID, body: Note, uow: Uow, principal: OfficeOnly) -> None:
     await service.pause_task(uow, task_id, reason=body.reason, actor=actor_of(principal), now=datetime.now(UTC))
 

@@ -1,9 +1,17 @@
-"""Dispatch's pure rules: routing and returns, the case lifecycle, the working calendar. No I/O."""
+"""Dispatch's pure rules: routing, street lists and returns, the case lifecycle, deferrals, the working calendar."""
 
 from services.dispatch.domain.calendar import CalendarSource, Deadline, WorkingCalendar, YearNotice
+from services.dispatch.domain.deferral import (
+    ClockState,
+    DeferralRefused,
+    DeferralStatus,
+    check_approval,
+    check_request,
+)
 from services.dispatch.domain.lifecycle import (
     LIVE_TASK,
     OPEN_CASE,
+    STATUS_AFTER,
     CaseStatus,
     IllegalTransition,
     TaskStatus,
@@ -17,28 +25,46 @@ from services.dispatch.domain.routing import (
     ReturnDecision,
     Routing,
     RoutingEntry,
+    case_street,
+    in_force,
     route,
     settle_return,
+    upcoming,
 )
+from services.dispatch.domain.streets import Cover, CoverKind, StreetList, StreetVerdict, street_verdict
 
 __all__ = [
     "LIVE_TASK",
     "MAX_RETURNS",
     "OPEN_CASE",
+    "STATUS_AFTER",
     "Assignment",
     "CalendarSource",
     "CaseStatus",
+    "ClockState",
+    "Cover",
+    "CoverKind",
     "Deadline",
+    "DeferralRefused",
+    "DeferralStatus",
     "IllegalTransition",
     "ReturnDecision",
     "Routing",
     "RoutingEntry",
+    "StreetList",
+    "StreetVerdict",
     "TaskStatus",
     "WorkingCalendar",
     "YearNotice",
     "case_move",
+    "case_street",
+    "check_approval",
     "check_closure",
+    "check_request",
+    "in_force",
     "route",
     "settle_return",
+    "street_verdict",
     "task_move",
+    "upcoming",
 ]

@@ -101,6 +101,15 @@ class WorkingCalendar:
             due = self.add_working_seconds(resumed_at, self.working_seconds_between(paused_at, due_at))
         return Deadline(due, self._warning_between(resumed_at, due))
 
+    def extended(self, due_at: datetime, by: TimeLimit) -> Deadline:
+        """延期: the due time moved on by an approved extension, counted the way the extension is."""
+        if by.unit is TimeUnit.NATURAL_DAY:
+            due = due_at + timedelta(days=by.value)
+        else:
+            hours = by.value * (WORKING_DAY_S // 3600 if by.unit is TimeUnit.WORKING_DAY else 1)
+            due = self.add_working_seconds(due_at, hours * 3600)
+        return Deadline(due, self._warning_between(due_at, due))
+
     def add_working_seconds(self, start: datetime, seconds: float) -> datetime:
         """The instant ``seconds`` of working time after ``start``."""
         cursor = start.astimezone(CHINA)

@@ -59,8 +59,23 @@ TASK_MOVES: Mapping[str, Mapping[TaskStatus, TaskStatus]] = {
     "rework": {TaskStatus.COMPLETED: TaskStatus.REWORK},
     "cancel": {status: TaskStatus.CANCELLED for status in LIVE_TASK},
     "pause": {status: status for status in LIVE_TASK},
+    "defer": {status: status for status in LIVE_TASK},  # ask for, or decide on, a deferral (延期/缓办)
     "resume": {status: status for status in LIVE_TASK},
 }
+
+STATUS_AFTER: Mapping[str, CaseStatus] = {
+    "reported": CaseStatus.REPORTED,
+    "not_accepted": CaseStatus.NOT_ACCEPTED,
+    "accepted": CaseStatus.DISPATCHED,
+    "arbitration": CaseStatus.ARBITRATION,
+    "arbitrated": CaseStatus.DISPATCHED,
+    "handled": CaseStatus.HANDLED,
+    "rework": CaseStatus.DISPATCHED,
+    "verified": CaseStatus.VERIFIED,
+    "closed": CaseStatus.CLOSED,
+    "rated": CaseStatus.RATED,
+}
+"""Timeline actions that move the case itself, and the status each leaves it in: the status-change feed."""
 
 
 class IllegalTransition(Exception):

@@ -2,11 +2,13 @@
 
 from __future__ import annotations
 
+from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from datetime import date
 
 from contracts import TimeLimit
 from contracts.events.dispatch import TaskRole
+from services.dispatch.domain.streets import Cover, StreetList, street_verdict
 
 
 @dataclass(frozen=True)
@@ -24,7 +26,24 @@ class RoutingEntry:
     domain: str = ""
     list_kind: str = ""
     time_limit: TimeLimit | None = None
-    effective_from: date | None = None
+    effective_from: date | None = None  # None: in force at once (a retirement)
+
+    def in_force_on(self, day: date) -> bool:
+        return self.effective_from is None or self.effective_from <= day
+
+
+def in_force(versions: Iterable[RoutingEntry], day: date) -> RoutingEntry | None:
+    """The item as in force on ``day``: its newest version whose effective date has come (施行日期).
+
+    A version published ahead of its effective date waits; the one before it stays in force meanwhile.
+    """
+    return max((v for v in versions if v.in_force_on(day)), key=lambda v: v.version, default=None)
+
+
+def upcoming(versions: Iterable[RoutingEntry], day: date) -> RoutingEntry | None:
+    """The next version to take effect after ``day``, if one is published already."""
+    later = [v for v in versions if not v.in_force_on(day)]
+    return min(later, key=lambda v: (v.effective_from or date.max, v.version), default=None)
 
 
 @dataclass(frozen=True)
@@ -41,29 +60,60 @@ class Routing:
     street_code: str | None
     assignments: tuple[Assignment, ...]
     refusal: str | None = None
+    street_rule: str | None = None  # which street rule let the case through (一街一单, 准入, 吹哨)
+
+
+def case_street(reported_street: str | None, grid_street: str | None) -> str | None:
+    """The street a case lies in: the one the report names, else the one its grid maps to."""
+    return reported_street or grid_street
 
 
 def route(
-    *, item_code: str, entry: RoutingEntry | None, reported_street: str | None, grid_street: str | None
+    *,
+    item_code: str,
+    entry: RoutingEntry | None,
+    reported_street: str | None,
+    grid_street: str | None,
+    street_list: StreetList | None = None,
+    covers: Sequence[Cover] = (),
+    pending: RoutingEntry | None = None,
 ) -> Routing:
-    """Route a case by its catalogue item and street: the responsible body leads, co-operating units assist."""
-    street = reported_street or grid_street
+    """Route a case by its catalogue item and street: the responsible body leads, co-operating units assist.
+
+    ``entry`` is the item version in force when the case was reported; ``pending`` a version not yet in force.
+    """
+    street = case_street(reported_street, grid_street)
+    if entry is None and pending is not None:
+        return _refuse(
+            f"effective-date rule: item {item_code} is not in force yet "
+            f"(catalogue v{pending.version} takes effect on {pending.effective_from})"
+        )
     if entry is None:
         return _refuse(f"item {item_code} is not in the catalogue")
     if entry.retired:
         return _refuse(f"item {item_code} is retired from the catalogue")
     if street is None:
         return _refuse("the grid lies in no known street and the report names none")
-    if entry.street_codes and street not in entry.street_codes:
-        return _refuse(f"item {item_code} is not on the published list of street {street}")
-    reason = f"item {entry.item_code} {entry.name}, catalogue v{entry.version}, basis: {entry.basis}"
+    verdict = street_verdict(
+        item_code=item_code,
+        street=street,
+        street_list=street_list,
+        item_streets=entry.street_codes,
+        version=entry.version,
+        covers=covers,
+    )
+    if not verdict.allowed:
+        return _refuse(verdict.rule)
+    reason = (
+        f"item {entry.item_code} {entry.name}, catalogue v{entry.version}, basis: {entry.basis}; street: {verdict.rule}"
+    )
     primary = Assignment(entry.responsible_body, TaskRole.PRIMARY, f"responsible body (责任主体) of {reason}")
     helpers = tuple(
         Assignment(code, TaskRole.CO_OPERATING, f"co-operating unit (配合单位) of {reason}")
         for code in entry.co_operating_units
         if code != entry.responsible_body
     )
-    return Routing(street_code=street, assignments=(primary, *helpers))
+    return Routing(street_code=street, assignments=(primary, *helpers), street_rule=verdict.rule)
 
 
 def _refuse(reason: str) -> Routing:

@@ -2,10 +2,26 @@
 
 from services.dispatch.service.cases import arbitrate_case, blow_whistle, close_case, rate_case, verify_case
 from services.dispatch.service.deadlines import YearStatus, calendar_status, load_notice, sweep_overdue
-from services.dispatch.service.intake import TakenCase, map_grid, project_item, retire_item, take_case
+from services.dispatch.service.deferrals import (
+    approve_deferral,
+    deferrals_of,
+    pause_task,
+    reject_deferral,
+    request_deferral,
+    resume_task,
+)
+from services.dispatch.service.intake import TakenCase, take_case
+from services.dispatch.service.projection import (
+    map_grid,
+    project_admission,
+    project_item,
+    project_street_list,
+    retire_item,
+)
 from services.dispatch.service.recording import Actor
-from services.dispatch.service.tasks import acknowledge_task, complete_task, pause_task, resume_task, return_task
+from services.dispatch.service.tasks import acknowledge_task, complete_task, return_task
 from services.dispatch.service.views import (
+    ItemInForce,
     case_timeline,
     case_view,
     counts,
@@ -13,14 +29,17 @@ from services.dispatch.service.views import (
     routing_of,
     search_cases,
     service_list,
+    status_feed,
     task_view,
 )
 
 __all__ = [
     "Actor",
+    "ItemInForce",
     "TakenCase",
     "YearStatus",
     "acknowledge_task",
+    "approve_deferral",
     "arbitrate_case",
     "blow_whistle",
     "calendar_status",
@@ -29,18 +48,24 @@ __all__ = [
     "close_case",
     "complete_task",
     "counts",
+    "deferrals_of",
     "inbox",
     "load_notice",
     "map_grid",
     "pause_task",
+    "project_admission",
     "project_item",
+    "project_street_list",
     "rate_case",
+    "reject_deferral",
+    "request_deferral",
     "resume_task",
     "retire_item",
     "return_task",
     "routing_of",
     "search_cases",
     "service_list",
+    "status_feed",
     "sweep_overdue",
     "take_case",
     "task_view",

@@ -17,7 +17,7 @@ from contracts.events.dispatch import (
 )
 from services.dispatch.domain import CaseStatus, IllegalTransition, TaskStatus, case_move, check_closure
 from services.dispatch.domain.lifecycle import LIVE_TASK
-from services.dispatch.service.recording import Actor, NewTask, assign, locked_case, record, refused
+from services.dispatch.service.recording import Actor, NewTask, assign, entry_in_force, locked_case, record, refused
 from services.dispatch.store import DispatchStore
 from services.runtime.errors import NotFound, Rejected
 from services.runtime.uow import UnitOfWork
@@ -129,7 +129,14 @@ async def rate_case(uow: UnitOfWork, case_id: uuid.UUID, *, score: int, comment:
 
 
 async def arbitrate_case(
-    uow: UnitOfWork, case_id: uuid.UUID, *, assignee_code: str, reason: str, actor: Actor, now: datetime
+    uow: UnitOfWork,
+    case_id: uuid.UUID,
+    *,
+    assignee_code: str,
+    reason: str,
+    actor: Actor,
+    now: datetime,
+    ack_within_h: float,
 ) -> uuid.UUID:
     """区级仲裁: the office decides who is responsible when the catalogue did not settle a return."""
     async with uow:
@@ -138,7 +145,7 @@ async def arbitrate_case(
         status = _move("arbitrate", case.status)
         await store.update_case(case_id, status=status)
         await record(uow, store, case_id, actor=actor.name, action="arbitrated", detail=f"{assignee_code}: {reason}")
-        entry = await store.routing(case.item_code)
+        entry = await entry_in_force(store, case.item_code, now)
         task = NewTask(
             case,
             assignee_code,
@@ -147,7 +154,7 @@ async def arbitrate_case(
             entry.version if entry else 1,
             entry.time_limit if entry else None,
         )
-        task_id = await assign(uow, store, task, now=now, actor=actor.name)
+        task_id = await assign(uow, store, task, now=now, actor=actor.name, ack_within_h=ack_within_h)
         await uow.commit()
     return task_id
 
@@ -185,13 +192,13 @@ async def blow_whistle(
         await record(
             uow, store, case_id, actor=actor.name, action="whistle", detail=detail, entity=f"whistle:{whistle_id}"
         )
-        entry = await store.routing(case.item_code)
+        entry = await entry_in_force(store, case.item_code, now)
         for code in dict.fromkeys(departments):
             why = f"summoned by street {case.street_code}'s whistle (吹哨, {reason}): {description}"
             task = NewTask(
                 case, code, TaskRole.CO_OPERATING, why, entry.version if entry else 1, None, report_by, whistle_id
             )
-            await assign(uow, store, task, now=now, actor=actor.name)
+            await assign(uow, store, task, now=now, actor=actor.name, ack_within_h=None)  # 报到 has its own time
         event = WhistleBlown(
             whistle_id=whistle_id,
             case_id=case_id,

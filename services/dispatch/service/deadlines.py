@@ -22,6 +22,8 @@ ESCALATED_TO = "office"  # 升级督办: the organisation office supervises over
 async def sweep_overdue(uow: UnitOfWork, now: datetime, *, limit: int = 500) -> int:
     """Flag every task past a deadline once, escalate it, and say so on the bus; returns how many were flagged.
 
+    Three deadlines: a whistle's report-in (报到), a dispatch's acknowledgement (签收), the handling limit (办理).
+
     Safe to run from several replicas at once (rows are locked SKIP LOCKED) and after any restart.
     """
     async with uow:
@@ -31,6 +33,9 @@ async def sweep_overdue(uow: UnitOfWork, now: datetime, *, limit: int = 500) -> 
             if task.report_by is not None and task.acknowledged_at is None and task.report_late_at is None:
                 await store.update_task(task.id, report_late_at=now)
                 await _flag(uow, store, task, OverdueStage.REPORT, task.report_by)
+            if task.ack_by is not None and task.ack_by < now and _unacknowledged(task):
+                await store.update_task(task.id, ack_late_at=now)
+                await _flag(uow, store, task, OverdueStage.ACKNOWLEDGE, task.ack_by)
             if task.due_at is not None and task.due_at < now and task.overdue_at is None and task.paused_at is None:
                 await store.update_task(task.id, overdue_at=now)
                 await _flag(uow, store, task, OverdueStage.HANDLE, task.due_at)
@@ -38,9 +43,20 @@ async def sweep_overdue(uow: UnitOfWork, now: datetime, *, limit: int = 500) -> 
     return len(late)
 
 
+def _unacknowledged(task: Any) -> bool:
+    return task.acknowledged_at is None and task.ack_late_at is None and task.paused_at is None
+
+
+WHAT_WENT_LATE = {
+    OverdueStage.REPORT: "did not report in (报到超时)",
+    OverdueStage.ACKNOWLEDGE: "did not acknowledge (签收超时)",
+    OverdueStage.HANDLE: "is overdue (超期)",
+}
+
+
 async def _flag(uow: UnitOfWork, store: DispatchStore, task: Any, stage: OverdueStage, due: datetime) -> None:
-    what = "did not report in (报到超时)" if stage is OverdueStage.REPORT else "is overdue (超期)"
-    detail = f"{task.assignee_code} {what}: due {due.isoformat()}; escalated to the {ESCALATED_TO} (升级督办)"
+    escalated = f"escalated to the {ESCALATED_TO} (升级督办)"
+    detail = f"{task.assignee_code} {WHAT_WENT_LATE[stage]}: due {due.isoformat()}; {escalated}"
     await record(
         uow, store, task.case_id, actor="dispatch", action=f"overdue_{stage}", detail=detail, entity=f"task:{task.id}"
     )

@@ -1,4 +1,4 @@
-"""Intake (受理) and the catalogue projection: both doors, NATS and Open311, land in ``take_case``."""
+"""Intake (受理): both doors, NATS and Open311, land in ``take_case``, which routes by the catalogue in force."""
 
 from __future__ import annotations
 
@@ -8,46 +8,22 @@ from datetime import UTC, datetime
 
 from opentelemetry import trace
 
-from contracts.events.catalog import GridMapped, ItemPublished, ItemRetired
 from contracts.events.dispatch import CaseAccepted, CaseNotAccepted
 from contracts.events.intake import CaseReported
-from services.dispatch.domain import CaseStatus, RoutingEntry, route
+from services.dispatch.domain import (
+    OPEN_CASE,
+    CaseStatus,
+    Routing,
+    RoutingEntry,
+    case_street,
+    in_force,
+    route,
+    upcoming,
+)
+from services.dispatch.domain.calendar import CHINA
 from services.dispatch.service.recording import NewTask, assign, record
 from services.dispatch.store import DispatchStore
 from services.runtime.uow import UnitOfWork
-
-
-async def project_item(uow: UnitOfWork, item: ItemPublished) -> None:
-    """Keep the routing projection (路由表) in step with the catalogue, time limit included."""
-    basis = "; ".join(f"{c.law_title} {c.article}" for c in item.legal_basis) or "none recorded"
-    entry = RoutingEntry(
-        item_code=item.item_code,
-        name=item.name,
-        responsible_body=item.responsible_body,
-        co_operating_units=item.co_operating_units,
-        street_codes=item.street_codes,
-        version=item.version,
-        basis=basis,
-        domain=item.domain,
-        list_kind=item.list_kind,
-        time_limit=item.time_limit,
-        effective_from=item.effective_from,
-    )
-    async with uow:
-        await DispatchStore(uow.session).upsert_routing(entry)
-        await uow.commit()
-
-
-async def retire_item(uow: UnitOfWork, retired: ItemRetired) -> None:
-    async with uow:
-        await DispatchStore(uow.session).retire_routing(retired.item_code, retired.version)
-        await uow.commit()
-
-
-async def map_grid(uow: UnitOfWork, mapped: GridMapped) -> None:
-    async with uow:
-        await DispatchStore(uow.session).map_grid(mapped.grid_code, mapped.street_code, mapped.version)
-        await uow.commit()
 
 
 @dataclass(frozen=True)
@@ -56,8 +32,11 @@ class TakenCase:
     fresh: bool  # False: the source had reported this case already
 
 
-async def take_case(uow: UnitOfWork, report: CaseReported) -> TakenCase:
-    """受理并派发: persist the case once per source id, route it, dispatch its tasks, in one transaction."""
+async def take_case(uow: UnitOfWork, report: CaseReported, *, ack_within_h: float) -> TakenCase:
+    """受理并派发: persist the case once per source id, route it, dispatch its tasks, in one transaction.
+
+    ``ack_within_h``: the working hours each assignee has to acknowledge its task (签收时限).
+    """
     case_id = uuid.uuid4()
     async with uow:
         store = DispatchStore(uow.session)
@@ -84,19 +63,16 @@ async def take_case(uow: UnitOfWork, report: CaseReported) -> TakenCase:
             {"linkage.case_id": str(case_id), "linkage.item_code": report.item_code}
         )
         await record(uow, store, case_id, actor=report.source_system, action="reported", detail=report.description)
-        await _route(uow, store, case_id, report)
+        await _route(uow, store, case_id, report, ack_within_h=ack_within_h)
         await uow.commit()
     return TakenCase(case_id, fresh=True)
 
 
-async def _route(uow: UnitOfWork, store: DispatchStore, case_id: uuid.UUID, report: CaseReported) -> None:
-    entry = await store.routing(report.item_code)
-    routing = route(
-        item_code=report.item_code,
-        entry=entry,
-        reported_street=report.street_code,
-        grid_street=await store.street_of_grid(report.grid_code),
-    )
+async def _route(
+    uow: UnitOfWork, store: DispatchStore, case_id: uuid.UUID, report: CaseReported, *, ack_within_h: float
+) -> None:
+    now = datetime.now(UTC)
+    entry, routing = await _decide(store, report, now)
     if routing.refusal is not None or entry is None:
         reason = routing.refusal or ""
         await store.update_case(case_id, status=CaseStatus.NOT_ACCEPTED, refusal=reason)
@@ -110,7 +86,8 @@ async def _route(uow: UnitOfWork, store: DispatchStore, case_id: uuid.UUID, repo
     assert street is not None
     trace.get_current_span().set_attribute("linkage.street_code", street)
     await store.update_case(case_id, status=CaseStatus.DISPATCHED, street_code=street)
-    await record(uow, store, case_id, actor="dispatch", action="accepted", detail=f"street {street}")
+    detail = f"street {street}, catalogue v{entry.version}: {routing.street_rule}"
+    await record(uow, store, case_id, actor="dispatch", action="accepted", detail=detail)
     accepted = CaseAccepted(
         case_id=case_id,
         source_system=report.source_system,
@@ -120,9 +97,29 @@ async def _route(uow: UnitOfWork, store: DispatchStore, case_id: uuid.UUID, repo
     )
     await uow.emit(accepted, about=str(case_id))
     case = await store.case(case_id)
-    now = datetime.now(UTC)
     for assignment in routing.assignments:
         task = NewTask(
             case, assignment.assignee_code, assignment.role, assignment.reason, entry.version, entry.time_limit
         )
-        await assign(uow, store, task, now=now, actor="dispatch")
+        await assign(uow, store, task, now=now, actor="dispatch", ack_within_h=ack_within_h)
+
+
+async def _decide(store: DispatchStore, report: CaseReported, now: datetime) -> tuple[RoutingEntry | None, Routing]:
+    """The item version in force when the case was reported (never later than now), and the routing by it."""
+    reported = report.reported_at if report.reported_at.tzinfo else report.reported_at.replace(tzinfo=UTC)
+    day = min(reported, now).astimezone(CHINA).date()
+    versions = await store.versions(report.item_code)
+    entry = in_force(versions, day)
+    grid_street = await store.street_of_grid(report.grid_code)
+    street = case_street(report.street_code, grid_street)
+    open_cases = [s.value for s in OPEN_CASE]
+    routing = route(
+        item_code=report.item_code,
+        entry=entry,
+        reported_street=report.street_code,
+        grid_street=grid_street,
+        street_list=await store.street_list(street) if street else None,
+        covers=await store.covers(report.item_code, street, open_statuses=open_cases) if street else (),
+        pending=upcoming(versions, day),
+    )
+    return entry, routing

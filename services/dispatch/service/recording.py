@@ -9,7 +9,8 @@ from typing import Any
 
 from contracts import TimeLimit
 from contracts.events.dispatch import TaskAssigned, TaskRole
-from services.dispatch.domain import IllegalTransition, WorkingCalendar
+from services.dispatch.domain import IllegalTransition, RoutingEntry, TaskStatus, WorkingCalendar, in_force, task_move
+from services.dispatch.domain.calendar import CHINA
 from services.dispatch.store import DispatchStore
 from services.runtime.errors import Conflict, NotFound
 from services.runtime.telemetry import current_trace_id
@@ -48,6 +49,11 @@ async def calendar(store: DispatchStore) -> WorkingCalendar:
     return WorkingCalendar(await store.notices())
 
 
+async def entry_in_force(store: DispatchStore, item_code: str, at: datetime) -> RoutingEntry | None:
+    """The catalogue version of the item in force at ``at`` (a version published ahead of its date waits)."""
+    return in_force(await store.versions(item_code), at.astimezone(CHINA).date())
+
+
 @dataclass(frozen=True)
 class NewTask:
     case: Any
@@ -60,10 +66,18 @@ class NewTask:
     whistle_id: uuid.UUID | None = None
 
 
-async def assign(uow: UnitOfWork, store: DispatchStore, task: NewTask, *, now: datetime, actor: str) -> uuid.UUID:
-    """派发: store the task with its deadline, note it, and send it on the assignee's own subject."""
+async def assign(
+    uow: UnitOfWork, store: DispatchStore, task: NewTask, *, now: datetime, actor: str, ack_within_h: float | None
+) -> uuid.UUID:
+    """派发: store the task with its deadlines, note it, and send it on the assignee's own subject.
+
+    ``ack_within_h``: working hours the assignee has to acknowledge (签收时限); None for a whistle's summons,
+    which has its own report-in time (报到).
+    """
     task_id = uuid.uuid4()
-    deadline = (await calendar(store)).deadline(now, task.time_limit) if task.time_limit else None
+    working = await calendar(store)
+    deadline = working.deadline(now, task.time_limit) if task.time_limit else None
+    ack_by = working.add_working_seconds(now, ack_within_h * 3600) if ack_within_h else None
     case = task.case
     await store.add_task(
         id=task_id,
@@ -79,8 +93,10 @@ async def assign(uow: UnitOfWork, store: DispatchStore, task: NewTask, *, now: d
         calendar_warning=deadline.warning if deadline else None,
         report_by=task.report_by,
         whistle_id=task.whistle_id,
+        ack_by=ack_by,
     )
     due = f", due {deadline.due_at.isoformat()}" if deadline else ""
+    due += f", acknowledge by {ack_by.isoformat()}" if ack_by else ""
     warning = f" (warning: {deadline.warning})" if deadline and deadline.warning else ""
     await record(
         uow,
@@ -94,6 +110,7 @@ async def assign(uow: UnitOfWork, store: DispatchStore, task: NewTask, *, now: d
             "assignee_code": task.assignee_code,
             "role": task.role,
             "due_at": deadline and deadline.due_at.isoformat(),
+            "ack_by": ack_by and ack_by.isoformat(),
         },
     )
     event = TaskAssigned(
@@ -109,6 +126,7 @@ async def assign(uow: UnitOfWork, store: DispatchStore, task: NewTask, *, now: d
         assigned_at=now,
         due_at=deadline.due_at if deadline else None,
         whistle_id=task.whistle_id,
+        acknowledge_by=ack_by,
     )
     await uow.emit(event, about=str(task_id), token=task.assignee_code)
     return task_id
@@ -131,3 +149,33 @@ async def locked_case(store: DispatchStore, case_id: uuid.UUID) -> Any:
 
 def refused(error: IllegalTransition) -> Conflict:
     return Conflict(str(error), field=error.field, location="body")
+
+
+async def task_to_move(store: DispatchStore, task_id: uuid.UUID, actor: Actor, action: str) -> Any:
+    """The actor's task, re-read under its case's lock, if the lifecycle allows ``action`` on it."""
+    task = await own_task(store, task_id, actor)
+    await locked_case(store, task.case_id)  # serialises moves on one case
+    task = await store.task(task_id)  # re-read under the case lock
+    assert task is not None
+    try:
+        task_move(action, TaskStatus(task.status), task=f"task {task_id}")
+    except IllegalTransition as error:
+        raise refused(error) from error
+    return task
+
+
+async def record_task(
+    uow: UnitOfWork, store: DispatchStore, task: Any, actor: Actor, action: str, detail: str, after: dict[str, Any]
+) -> None:
+    """A task's move on its case's timeline, its audit row naming the task."""
+    await record(
+        uow,
+        store,
+        task.case_id,
+        actor=actor.name,
+        action=action,
+        detail=detail,
+        entity=f"task:{task.id}",
+        before={"status": task.status},
+        after=after,
+    )

@@ -1,4 +1,4 @@
-"""What an assignee does with its task: acknowledge (签收/报到), complete (办结), return (退回); deferrals (缓办)."""
+"""What an assignee does with its task: acknowledge (签收/报到), complete (办结), return (退回)."""
 
 from __future__ import annotations
 
@@ -7,18 +7,21 @@ from datetime import datetime
 from typing import Any
 
 from contracts import TimeLimit
-from contracts.base import TimeUnit
-from contracts.events.dispatch import TaskAcknowledged, TaskCompleted, TaskDeferred, TaskReturned, TaskRole
-from services.dispatch.domain import (
-    CaseStatus,
-    IllegalTransition,
-    TaskStatus,
-    case_move,
-    settle_return,
-    task_move,
-)
+from contracts.events.dispatch import TaskAcknowledged, TaskCompleted, TaskReturned, TaskRole
+from services.dispatch.domain import CaseStatus, IllegalTransition, TaskStatus, case_move, settle_return
 from services.dispatch.domain.calendar import WORKING_DAY_S
-from services.dispatch.service.recording import Actor, NewTask, assign, calendar, locked_case, own_task, record, refused
+from services.dispatch.service.recording import (
+    Actor,
+    NewTask,
+    assign,
+    calendar,
+    entry_in_force,
+    locked_case,
+    record,
+    record_task,
+    refused,
+    task_to_move,
+)
 from services.dispatch.store import DispatchStore
 from services.runtime.errors import Rejected
 from services.runtime.uow import UnitOfWork
@@ -30,12 +33,13 @@ RETURN_WINDOW_S = WORKING_DAY_S
 async def acknowledge_task(uow: UnitOfWork, task_id: uuid.UUID, *, actor: Actor, now: datetime) -> None:
     async with uow:
         store = DispatchStore(uow.session)
-        task = await _task_to_move(store, task_id, actor, "acknowledge")
-        late = task.report_by is not None and now > task.report_by
+        task = await task_to_move(store, task_id, actor, "acknowledge")
+        by = task.report_by or task.ack_by
+        late = by is not None and now > by
         await store.update_task(task_id, status=TaskStatus.ACKNOWLEDGED, acknowledged_at=now)
         what = "reported in (报到)" if task.whistle_id else "acknowledged (签收)"
-        detail = f"{task.assignee_code} {what}" + (f", late: due by {task.report_by.isoformat()}" if late else "")
-        await _record(uow, store, task, actor, "acknowledged", detail, {"status": TaskStatus.ACKNOWLEDGED})
+        detail = f"{task.assignee_code} {what}" + (f", late: due by {by.isoformat()}" if late else "")
+        await record_task(uow, store, task, actor, "acknowledged", detail, {"status": TaskStatus.ACKNOWLEDGED})
         event = TaskAcknowledged(
             task_id=task_id, case_id=task.case_id, assignee_code=task.assignee_code, acknowledged_at=now, late=late
         )
@@ -47,10 +51,10 @@ async def complete_task(uow: UnitOfWork, task_id: uuid.UUID, *, result: str, act
     """办结 with the result (反馈); when every primary task is done the case awaits verification (待核查)."""
     async with uow:
         store = DispatchStore(uow.session)
-        task = await _task_to_move(store, task_id, actor, "complete")
+        task = await task_to_move(store, task_id, actor, "complete")
         on_time = task.due_at is None or now <= task.due_at
         await store.update_task(task_id, status=TaskStatus.COMPLETED, completed_at=now, result=result)
-        await _record(uow, store, task, actor, "completed", f"{task.assignee_code}: {result}", {"result": result})
+        await record_task(uow, store, task, actor, "completed", f"{task.assignee_code}: {result}", {"result": result})
         event = TaskCompleted(
             task_id=task_id,
             case_id=task.case_id,
@@ -76,18 +80,26 @@ async def _maybe_handled(uow: UnitOfWork, store: DispatchStore, case_id: uuid.UU
 
 
 async def return_task(
-    uow: UnitOfWork, task_id: uuid.UUID, *, named_body: str, citation: str, reason: str, actor: Actor, now: datetime
+    uow: UnitOfWork,
+    task_id: uuid.UUID,
+    *,
+    named_body: str,
+    citation: str,
+    reason: str,
+    actor: Actor,
+    now: datetime,
+    ack_within_h: float,
 ) -> TaskReturned:
     """退回: re-route when the catalogue backs the return, otherwise district arbitration (区级仲裁)."""
     async with uow:
         store = DispatchStore(uow.session)
-        task = await _task_to_move(store, task_id, actor, "return")
+        task = await task_to_move(store, task_id, actor, "return")
         case = await locked_case(store, task.case_id)
         if (await calendar(store)).working_seconds_between(task.assigned_at, now) > RETURN_WINDOW_S:
             raise Rejected("the return window (one working day from dispatch) has passed", field="task_id")
         live = {t.assignee_code for t in await store.case_tasks(case.id) if t.status not in ("returned", "cancelled")}
         decision = settle_return(
-            entry=await store.routing(case.item_code),
+            entry=await entry_in_force(store, case.item_code, now),
             returning=task.assignee_code,
             named=named_body,
             returns_before=case.return_count,
@@ -97,8 +109,8 @@ async def return_task(
         await store.update_task(task_id, status=TaskStatus.RETURNED, returned_to=named_body, return_note=note)
         await store.update_case(case.id, return_count=case.return_count + 1)
         detail = f"{task.assignee_code} returned the task: {note}. {decision.outcome}: {decision.why}"
-        await _record(uow, store, task, actor, "returned", detail, {"outcome": decision.outcome})
-        await _settle(uow, store, case, task, decision.rerouted_to, decision.why, now)
+        await record_task(uow, store, task, actor, "returned", detail, {"outcome": decision.outcome})
+        await _settle(uow, store, case, task, decision.rerouted_to, decision.why, now=now, ack_within_h=ack_within_h)
         event = TaskReturned(
             task_id=task_id,
             case_id=case.id,
@@ -116,7 +128,15 @@ async def return_task(
 
 
 async def _settle(
-    uow: UnitOfWork, store: DispatchStore, case: Any, task: Any, rerouted_to: str | None, why: str, now: datetime
+    uow: UnitOfWork,
+    store: DispatchStore,
+    case: Any,
+    task: Any,
+    rerouted_to: str | None,
+    why: str,
+    *,
+    now: datetime,
+    ack_within_h: float,
 ) -> None:
     if task.role != TaskRole.PRIMARY:
         if rerouted_to is None:
@@ -127,70 +147,11 @@ async def _settle(
         return
     else:
         await store.update_case(case.id, status=_case_move("reroute", case.status))
-    entry = await store.routing(case.item_code)
+    entry = await entry_in_force(store, case.item_code, now)
     limit = entry.time_limit if entry else (_limit(task.time_limit) if task.time_limit else None)
     version = entry.version if entry else task.catalogue_version
     rerouted = NewTask(case, rerouted_to, TaskRole(task.role), f"re-routed (改派): {why}", version, limit)
-    await assign(uow, store, rerouted, now=now, actor="dispatch")
-
-
-async def pause_task(uow: UnitOfWork, task_id: uuid.UUID, *, reason: str, actor: Actor, now: datetime) -> None:
-    """An approved deferral (延期/缓办) stops the task's clock until it is resumed."""
-    async with uow:
-        store = DispatchStore(uow.session)
-        task = await _task_to_move(store, task_id, actor, "pause")
-        if task.paused_at is not None:
-            raise refused(IllegalTransition("the task", "pause", "paused", ["running"]))
-        await store.update_task(task_id, paused_at=now)
-        await _record(uow, store, task, actor, "deferred", f"clock paused (缓办): {reason}", {"paused_at": str(now)})
-        event = TaskDeferred(
-            task_id=task_id, case_id=task.case_id, assignee_code=task.assignee_code, paused=True, reason=reason
-        )
-        await uow.emit(event, about=str(task_id))
-        await uow.commit()
-
-
-async def resume_task(
-    uow: UnitOfWork, task_id: uuid.UUID, *, reason: str, actor: Actor, now: datetime
-) -> datetime | None:
-    async with uow:
-        store = DispatchStore(uow.session)
-        task = await _task_to_move(store, task_id, actor, "resume")
-        if task.paused_at is None:
-            raise refused(IllegalTransition("the task", "resume", "running", ["paused"]))
-        due = None
-        if task.due_at is not None:
-            unit = _limit(task.time_limit).unit if task.time_limit else TimeUnit.WORKING_DAY
-            resumed = (await calendar(store)).resumed(
-                due_at=task.due_at, paused_at=task.paused_at, resumed_at=now, unit=unit
-            )
-            due = resumed.due_at
-        await store.update_task(task_id, paused_at=None, due_at=due)
-        detail = f"clock resumed: {reason}" + (f"; now due {due.isoformat()}" if due else "")
-        await _record(uow, store, task, actor, "resumed", detail, {"due_at": due and due.isoformat()})
-        event = TaskDeferred(
-            task_id=task_id,
-            case_id=task.case_id,
-            assignee_code=task.assignee_code,
-            paused=False,
-            reason=reason,
-            due_at=due,
-        )
-        await uow.emit(event, about=str(task_id))
-        await uow.commit()
-    return due
-
-
-async def _task_to_move(store: DispatchStore, task_id: uuid.UUID, actor: Actor, action: str) -> Any:
-    task = await own_task(store, task_id, actor)
-    await locked_case(store, task.case_id)  # serialises moves on one case
-    task = await store.task(task_id)  # re-read under the case lock
-    assert task is not None
-    try:
-        task_move(action, TaskStatus(task.status), task=f"task {task_id}")
-    except IllegalTransition as error:
-        raise refused(error) from error
-    return task
+    await assign(uow, store, rerouted, now=now, actor="dispatch", ack_within_h=ack_within_h)
 
 
 def _case_move(action: str, status: str) -> CaseStatus:
@@ -202,19 +163,3 @@ def _case_move(action: str, status: str) -> CaseStatus:
 
 def _limit(raw: Any) -> TimeLimit:
     return TimeLimit.model_validate(raw)
-
-
-async def _record(
-    uow: UnitOfWork, store: DispatchStore, task: Any, actor: Actor, action: str, detail: str, after: dict[str, Any]
-) -> None:
-    await record(
-        uow,
-        store,
-        task.case_id,
-        actor=actor.name,
-        action=action,
-        detail=detail,
-        entity=f"task:{task.id}",
-        before={"status": task.status},
-        after=after,
-    )

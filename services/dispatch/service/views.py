@@ -4,12 +4,15 @@ from __future__ import annotations
 
 import uuid
 from collections.abc import Sequence
-from datetime import datetime
+from dataclasses import dataclass
+from datetime import UTC, datetime
+from itertools import groupby
 from typing import Any
 
 import sqlalchemy as sa
 
-from services.dispatch.domain import RoutingEntry
+from services.dispatch.domain import STATUS_AFTER, RoutingEntry, in_force, upcoming
+from services.dispatch.domain.calendar import CHINA
 from services.dispatch.service.recording import Actor
 from services.dispatch.store import DispatchStore
 from services.runtime.errors import NotFound
@@ -61,16 +64,48 @@ async def counts(uow: UnitOfWork, now: datetime) -> dict[str, Any]:
         return await DispatchStore(uow.session).counts(now)
 
 
-async def routing_of(uow: UnitOfWork, item_code: str) -> RoutingEntry:
+@dataclass(frozen=True)
+class ItemInForce:
+    """An item as dispatch routes it today, and the version waiting for its effective date, if any."""
+
+    entry: RoutingEntry
+    upcoming: RoutingEntry | None
+
+
+async def routing_of(uow: UnitOfWork, item_code: str, now: datetime) -> ItemInForce:
     async with uow:
-        entry = await DispatchStore(uow.session).routing(item_code)
+        versions = await DispatchStore(uow.session).versions(item_code)
+    today = now.astimezone(CHINA).date()
+    entry, later = in_force(versions, today), upcoming(versions, today)
+    if entry is None and later is not None:
+        message = f"item {item_code} takes effect on {later.effective_from} (catalogue v{later.version})"
+        raise NotFound(message, field="item_code", location="path")
     if entry is None:
         raise NotFound(f"dispatch knows no item {item_code}", field="item_code", location="path")
-    return entry
+    return ItemInForce(entry, later)
 
 
 async def service_list(uow: UnitOfWork) -> tuple[list[RoutingEntry], Sequence[Row]]:
-    """Open311 services: the live catalogue items, and the grids a request may name."""
+    """Open311 services: the items in force today and not retired, and the grids a request may name."""
     async with uow:
         store = DispatchStore(uow.session)
-        return await store.live_items(), await store.grid_map()
+        versions, grids = await store.versions(), await store.grid_map()
+    today = datetime.now(UTC).astimezone(CHINA).date()
+    current = (in_force(group, today) for _, group in groupby(versions, key=lambda v: v.item_code))
+    return [entry for entry in current if entry is not None and not entry.retired], grids
+
+
+async def status_feed(
+    uow: UnitOfWork, *, since: datetime, until: datetime, item_code: str | None, page: int, page_size: int
+) -> list[tuple[Row, str]]:
+    """Status changes across cases, oldest first, a page at a time: each entry with the status it left."""
+    async with uow:
+        rows = await DispatchStore(uow.session).status_changes(
+            actions=sorted(STATUS_AFTER),
+            since=since,
+            until=until,
+            item_code=item_code,
+            offset=(page - 1) * page_size,
+            limit=page_size,
+        )
+    return [(row, STATUS_AFTER[row.action]) for row in rows]

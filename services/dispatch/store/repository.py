@@ -9,85 +9,16 @@ from typing import Any
 
 import sqlalchemy as sa
 from sqlalchemy.dialects.postgresql import insert
-from sqlalchemy.ext.asyncio import AsyncSession
 
-from contracts import TimeLimit
-from services.dispatch.domain import RoutingEntry, YearNotice
-from services.dispatch.store.tables import calendar_years, cases, grids, routing_items, tasks, timeline, whistles
+from services.dispatch.domain import YearNotice
+from services.dispatch.store.projection import Projection
+from services.dispatch.store.tables import calendar_years, cases, deferrals, tasks, timeline, whistles
 
 Row = sa.Row[Any]
 
 
-class DispatchStore:
-    def __init__(self, session: AsyncSession) -> None:
-        self.session = session
-
-    # -- the catalogue projection (路由表)
-
-    async def upsert_routing(self, entry: RoutingEntry) -> None:
-        """Keep the newest catalogue version only: events may arrive out of order."""
-        values = {
-            "item_code": entry.item_code,
-            "name": entry.name,
-            "responsible_body": entry.responsible_body,
-            "co_operating_units": list(entry.co_operating_units),
-            "street_codes": list(entry.street_codes),
-            "version": entry.version,
-            "basis": entry.basis,
-            "retired": entry.retired,
-            "domain": entry.domain,
-            "list_kind": entry.list_kind,
-            "time_limit": entry.time_limit.model_dump(mode="json") if entry.time_limit else None,
-            "effective_from": entry.effective_from,
-        }
-        statement = insert(routing_items).values(**values)
-        await self.session.execute(
-            statement.on_conflict_do_update(
-                index_elements=[routing_items.c.item_code],
-                set_={k: statement.excluded[k] for k in values if k != "item_code"},
-                where=routing_items.c.version <= statement.excluded.version,
-            )
-        )
-
-    async def retire_routing(self, item_code: str, version: int) -> None:
-        """A retirement may overtake its publication: keep a retired placeholder so the late one stays retired."""
-        placeholder = {"name": "", "responsible_body": "", "co_operating_units": [], "street_codes": [], "basis": ""}
-        statement = insert(routing_items).values(item_code=item_code, version=version, retired=True, **placeholder)
-        await self.session.execute(
-            statement.on_conflict_do_update(
-                index_elements=[routing_items.c.item_code],
-                set_={"retired": True, "version": version},
-                where=routing_items.c.version <= version,
-            )
-        )
-
-    async def routing(self, item_code: str) -> RoutingEntry | None:
-        query = sa.select(routing_items).where(routing_items.c.item_code == item_code)
-        row = (await self.session.execute(query)).first()
-        return None if row is None else _entry(row)
-
-    async def live_items(self) -> list[RoutingEntry]:
-        query = sa.select(routing_items).where(~routing_items.c.retired).order_by(routing_items.c.item_code)
-        return [_entry(row) for row in await self.session.execute(query)]
-
-    async def map_grid(self, grid_code: str, street_code: str, version: int) -> None:
-        statement = insert(grids).values(grid_code=grid_code, street_code=street_code, version=version)
-        await self.session.execute(
-            statement.on_conflict_do_update(
-                index_elements=[grids.c.grid_code],
-                set_={"street_code": statement.excluded.street_code, "version": statement.excluded.version},
-                where=grids.c.version <= statement.excluded.version,
-            )
-        )
-
-    async def street_of_grid(self, grid_code: str) -> str | None:
-        street: str | None = await self.session.scalar(
-            sa.select(grids.c.street_code).where(grids.c.grid_code == grid_code)
-        )
-        return street
-
-    async def grid_map(self) -> Sequence[Row]:
-        return (await self.session.execute(sa.select(grids).order_by(grids.c.grid_code))).all()
+class DispatchStore(Projection):
+    """Cases, tasks, timeline, deferrals and the calendar, over the catalogue projection."""
 
     # -- cases and tasks
 
@@ -137,6 +68,50 @@ class DispatchStore:
     async def add_whistle(self, **values: Any) -> None:
         await self.session.execute(whistles.insert().values(**values))
 
+    async def status_changes(
+        self,
+        *,
+        actions: Sequence[str],
+        since: datetime,
+        until: datetime,
+        item_code: str | None,
+        offset: int,
+        limit: int,
+    ) -> Sequence[Row]:
+        """Timeline entries that moved a case, across cases, oldest first: the update feed."""
+        query = (
+            sa.select(timeline, cases.c.item_code)
+            .join(cases, cases.c.id == timeline.c.case_id)
+            .where(timeline.c.action.in_(actions), timeline.c.at >= since, timeline.c.at <= until)
+            .order_by(timeline.c.seq)
+            .offset(offset)
+            .limit(limit)
+        )
+        if item_code is not None:
+            query = query.where(cases.c.item_code == item_code)
+        return (await self.session.execute(query)).all()
+
+    # -- deferrals (延期/缓办)
+
+    async def add_deferral(self, **values: Any) -> None:
+        await self.session.execute(deferrals.insert().values(**values))
+
+    async def pending_deferral(self, task_id: uuid.UUID) -> Row | None:
+        query = sa.select(deferrals).where(deferrals.c.task_id == task_id, deferrals.c.status == "pending")
+        return (await self.session.execute(query)).first()
+
+    async def update_deferral(self, deferral_id: uuid.UUID, **values: Any) -> None:
+        await self.session.execute(deferrals.update().where(deferrals.c.id == deferral_id).values(**values))
+
+    async def deferrals_of(self, task_id: uuid.UUID | None, *, status: str | None, limit: int) -> Sequence[Row]:
+        """A task's deferrals, or every task's (the office's queue), newest first."""
+        query = sa.select(deferrals).order_by(deferrals.c.requested_at.desc()).limit(limit)
+        if task_id is not None:
+            query = query.where(deferrals.c.task_id == task_id)
+        if status is not None:
+            query = query.where(deferrals.c.status == status)
+        return (await self.session.execute(query)).all()
+
     # -- views
 
     async def tasks_of(
@@ -179,8 +154,17 @@ class DispatchStore:
         late = await self.session.scalar(
             sa.select(sa.func.count()).select_from(tasks).where(tasks.c.report_late_at.is_not(None))
         )
+        unacknowledged = await self.session.scalar(
+            sa.select(sa.func.count()).select_from(tasks).where(tasks.c.ack_late_at.is_not(None))
+        )
         pings = await self.session.scalar(sa.select(sa.func.coalesce(sa.func.sum(cases.c.return_count), 0)))
-        return {"by_stage": by_stage, "overdue_tasks": overdue, "late_reports": late, "returns": pings}
+        return {
+            "by_stage": by_stage,
+            "overdue_tasks": overdue,
+            "late_reports": late,
+            "late_acknowledgements": unacknowledged,
+            "returns": pings,
+        }
 
     # -- deadlines
 
@@ -190,9 +174,15 @@ class DispatchStore:
         late_report = sa.and_(
             tasks.c.report_by < now, tasks.c.acknowledged_at.is_(None), tasks.c.report_late_at.is_(None)
         )
+        late_ack = sa.and_(
+            tasks.c.ack_by < now,
+            tasks.c.acknowledged_at.is_(None),
+            tasks.c.ack_late_at.is_(None),
+            tasks.c.paused_at.is_(None),
+        )
         query = (
             sa.select(tasks)
-            .where(tasks.c.status.in_(live), sa.or_(late_handling, late_report))
+            .where(tasks.c.status.in_(live), sa.or_(late_handling, late_report, late_ack))
             .order_by(tasks.c.due_at)
             .limit(limit)
             .with_for_update(skip_locked=True)
@@ -216,20 +206,3 @@ class DispatchStore:
         }
         statement = insert(calendar_years).values(year=notice.year, **values)
         await self.session.execute(statement.on_conflict_do_update(index_elements=["year"], set_=values))
-
-
-def _entry(row: Row) -> RoutingEntry:
-    return RoutingEntry(
-        item_code=row.item_code,
-        name=row.name,
-        responsible_body=row.responsible_body,
-        co_operating_units=tuple(row.co_operating_units),
-        street_codes=tuple(row.street_codes),
-        version=row.version,
-        basis=row.basis,
-        retired=row.retired,
-        domain=row.domain,
-        list_kind=row.list_kind,
-        time_limit=TimeLimit.model_validate(row.time_limit) if row.time_limit else None,
-        effective_from=row.effective_from,
-    )

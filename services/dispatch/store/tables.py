@@ -15,21 +15,42 @@ def _at(name: str, **kwargs: object) -> sa.Column[object]:
     return sa.Column(name, sa.DateTime(timezone=True), **kwargs)  # type: ignore[arg-type]
 
 
-routing_items = sa.Table(
-    "routing_items",
+item_versions = sa.Table(
+    "item_versions",
     metadata,
     sa.Column("item_code", sa.Text, primary_key=True),
+    sa.Column("version", sa.Integer, primary_key=True),
     sa.Column("name", sa.Text, nullable=False),
     sa.Column("responsible_body", sa.Text, nullable=False),
     sa.Column("co_operating_units", ARRAY(sa.Text), nullable=False),
     sa.Column("street_codes", ARRAY(sa.Text), nullable=False),
-    sa.Column("version", sa.Integer, nullable=False),
     sa.Column("basis", sa.Text, nullable=False),
     sa.Column("retired", sa.Boolean, nullable=False, server_default=sa.false()),
     sa.Column("domain", sa.Text, nullable=False, server_default=""),
     sa.Column("list_kind", sa.Text, nullable=False, server_default=""),
     sa.Column("time_limit", JSONB, comment="办理时限 of this version: {value, unit}"),
-    sa.Column("effective_from", sa.Date),
+    sa.Column("effective_from", sa.Date, comment="施行日期; null: in force at once (a retirement)"),
+    comment="Every catalogue version of every item dispatch has heard of; routing uses the one in force",
+)
+street_lists = sa.Table(
+    "street_lists",
+    metadata,
+    sa.Column("street_code", sa.Text, primary_key=True),
+    sa.Column("revision", sa.Integer, nullable=False),
+    sa.Column("item_codes", ARRAY(sa.Text), nullable=False),
+    sa.Column("filing_no", sa.Text, nullable=False, comment="备案号"),
+    sa.Column("catalogue_version", sa.Integer, nullable=False),
+    comment="一街一单: the newest published revision of each street's list",
+)
+admissions = sa.Table(
+    "admissions",
+    metadata,
+    sa.Column("application_id", UUID(as_uuid=True), primary_key=True),
+    sa.Column("item_code", sa.Text, nullable=False, index=True),
+    sa.Column("kind", sa.Text, nullable=False),
+    sa.Column("street_codes", ARRAY(sa.Text), nullable=False, comment="empty: a district-wide duty"),
+    sa.Column("reason", sa.Text, nullable=False),
+    comment="准入: approved applications that add or change an item for streets",
 )
 grids = sa.Table(
     "grids",
@@ -88,6 +109,8 @@ tasks = sa.Table(
     sa.Column("whistle_id", UUID(as_uuid=True)),
     _at("report_by", comment="吹哨: the summoned department must acknowledge (报到) by then"),
     _at("report_late_at"),
+    _at("ack_by", comment="签收时限: a dispatched task must be acknowledged by then"),
+    _at("ack_late_at"),
     sa.Column("returned_to", sa.Text),
     sa.Column("return_note", sa.Text),
 )
@@ -123,4 +146,21 @@ calendar_years = sa.Table(
     sa.Column("notice", sa.Text, nullable=False, comment="the State Council notice the dates come from"),
     sa.Column("loaded_by", sa.Text, nullable=False),
     _at("loaded_at", nullable=False, server_default=sa.func.now()),
+)
+deferrals = sa.Table(
+    "deferrals",
+    metadata,
+    sa.Column("id", UUID(as_uuid=True), primary_key=True),
+    sa.Column("task_id", UUID(as_uuid=True), sa.ForeignKey("dispatch.tasks.id"), nullable=False, index=True),
+    sa.Column("status", sa.Text, nullable=False),
+    sa.Column("reason", sa.Text, nullable=False),
+    sa.Column("extension", JSONB, comment="延期 asked for: {value, unit}; null asks to pause the clock (缓办)"),
+    sa.Column("requested_by", sa.Text, nullable=False),
+    _at("requested_at", nullable=False),
+    sa.Column("decided_by", sa.Text),
+    _at("decided_at"),
+    sa.Column("decision_note", sa.Text),
+    _at("previous_due_at"),
+    _at("new_due_at"),
+    sa.Index("deferrals_one_pending_per_task", "task_id", unique=True, postgresql_where=sa.text("status = 'pending'")),
 )
