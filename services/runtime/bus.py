@@ -7,6 +7,7 @@ message never blocks the stream. A handler failure below that is nak'd with a gr
 
 from __future__ import annotations
 
+import asyncio
 import contextlib
 import logging
 from collections.abc import Awaitable, Callable, Sequence
@@ -18,10 +19,14 @@ from faststream.nats import JStream, NatsBroker, PullSub
 from faststream.nats.annotations import NatsMessage
 from faststream.nats.opentelemetry import NatsTelemetryMiddleware
 from faststream.nats.prometheus import NatsPrometheusMiddleware
+from nats.aio.msg import Msg
+from nats.errors import ConnectionClosedError
 from nats.js import JetStreamContext, api
-from nats.js.errors import BadRequestError, NotFoundError
+from nats.js.errors import BadRequestError, NotFoundError, ServiceUnavailableError
+from opentelemetry import propagate
 from opentelemetry.sdk.trace import TracerProvider
-from prometheus_client import CollectorRegistry
+from opentelemetry.trace import SpanKind, Tracer
+from prometheus_client import CollectorRegistry, Counter, Histogram
 from pydantic import ValidationError
 
 from contracts import STREAMS, CloudEvent, decode, stream_for_subject
@@ -34,6 +39,7 @@ log = logging.getLogger(__name__)
 RETRY_DELAYS_S = (1.0, 5.0, 15.0, 30.0)
 """Nak delays by delivery count, and JetStream's backoff when a consumer dies holding a message."""
 ACK_WAIT_S = 30.0
+FETCH_TIMEOUT_S = 1.0
 CONSUMER_FIELDS = ("durable_name", "filter_subject", "ack_policy", "max_deliver", "backoff", "max_ack_pending")
 
 Handler = Callable[[CloudEvent[EventT], UnitOfWork], Awaitable[None]]
@@ -53,16 +59,44 @@ class Subscription(Generic[EventT]):
         return f"{service}-{entity}-{verb}".replace("_", "-")
 
 
+class Broker(NatsBroker):
+    """FastStream's broker, plus what our own pull loops report with: the service's tracer and metrics."""
+
+    def __init__(self, *args: Any, tracer: Tracer, metrics: ConsumerMetrics, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        self.tracer = tracer
+        self.metrics = metrics
+
+
+@dataclass(frozen=True)
+class ConsumerMetrics:
+    handled: Counter
+    seconds: Histogram
+
+    @classmethod
+    def create(cls, registry: CollectorRegistry) -> ConsumerMetrics:
+        handled = Counter(
+            "linkage_messages_handled", "Consumed messages by outcome", ["durable", "outcome"], registry=registry
+        )
+        seconds = Histogram(
+            "linkage_message_handling_seconds", "Time to handle a message", ["durable"], registry=registry
+        )
+        return cls(handled, seconds)
+
+
 def create_broker(
     servers: Sequence[str], *, service: str, tracer_provider: TracerProvider, registry: CollectorRegistry
 ) -> NatsBroker:
-    return NatsBroker(
+    return Broker(
         list(servers),
+        tracer=tracer_provider.get_tracer("linkage.bus"),
+        metrics=ConsumerMetrics.create(registry),
         name=f"linkage-{service}",
         allow_reconnect=True,
         max_reconnect_attempts=-1,  # forever: nats-py otherwise gives up after ~2 minutes
         reconnect_time_wait=1,
         connect_timeout=2,
+        log_level=logging.DEBUG,  # FastStream's "Received"/"Processed" lines: two per message at INFO otherwise
         middlewares=[
             NatsTelemetryMiddleware(tracer_provider=tracer_provider),
             NatsPrometheusMiddleware(registry=registry, app_name=service),
@@ -150,33 +184,102 @@ class Consumer(Generic[EventT]):
             await self.subscription.handler(envelope, self.uow_factory(inbox_key=(self.durable, envelope.id)))
 
     async def __call__(self, msg: NatsMessage) -> None:
-        body = msg.body  # raw bytes: the envelope is parsed here, so a bad one is dead-lettered, not dropped
-        deliveries = msg.raw_message.metadata.num_delivered or 1
+        """FastStream's entry; our pull loop calls ``consume`` directly."""
+        await self.consume(msg.raw_message)
+
+    async def consume(self, msg: Msg) -> str:
+        """Handle one delivery and settle it with JetStream; returns the outcome."""
+        body = msg.data  # raw bytes: the envelope is parsed here, so a bad one is dead-lettered, not dropped
+        deliveries = msg.metadata.num_delivered or 1
         try:
             await self.handle(body)
         except ValidationError as error:
-            await self._give_up(msg, body, f"unparseable {self.subscription.contract.TYPE}: {error}", deliveries)
-            return
+            await self._give_up(msg, f"unparseable {self.subscription.contract.TYPE}: {error}", deliveries)
+            return "dead-lettered"
         except Exception as error:
             if deliveries >= self.max_deliver:
-                await self._give_up(msg, body, f"handler failed {deliveries} times: {error!r}", deliveries)
-            else:
-                log.warning("%s failed on delivery %d: %r; retrying", self.durable, deliveries, error)
-                await msg.nack(delay=RETRY_DELAYS_S[min(deliveries, len(RETRY_DELAYS_S)) - 1])
-            return
-        await msg.ack()
+                await self._give_up(msg, f"handler failed {deliveries} times: {error!r}", deliveries)
+                return "dead-lettered"
+            log.warning("%s failed on delivery %d: %r; retrying", self.durable, deliveries, error)
+            await msg.nak(delay=RETRY_DELAYS_S[min(deliveries, len(RETRY_DELAYS_S)) - 1])
+            return "retried"
+        await msg.ack()  # only now: the handler's transaction has committed
+        return "acked"
 
-    async def _give_up(self, msg: NatsMessage, body: bytes, reason: str, deliveries: int) -> None:
-        log.error("dead-lettering a message on %s: %s", msg.raw_message.subject, reason)
+    async def _give_up(self, msg: Msg, reason: str, deliveries: int) -> None:
+        log.error("dead-lettering a message on %s: %s", msg.subject, reason)
         await self.dead_letter(
             consumer=self.durable,
-            subject=msg.raw_message.subject,
-            headers=dict(msg.headers),
-            body=body,
+            subject=msg.subject,
+            headers=dict(msg.headers or {}),
+            body=msg.data,
             reason=reason,
             deliveries=deliveries,
         )
-        await msg.reject()  # TERM: JetStream stops redelivering it
+        await msg.term()  # JetStream stops redelivering it
+
+
+class PullLoop:
+    """Our replacement for FastStream 0.7's pull loop, run by its subscriber (start, stop, restart on failure).
+
+    FastStream's loop fetches a batch, runs it, and fetches again only when the whole batch is done; it
+    costs ~0.6 ms of CPU per message in its consume pipeline and middlewares (about 15x a bare nats-py
+    loop), and the builtin ``TimeoutError`` that nats-py's ``fetch()`` raises kills it. This loop keeps up
+    to ``limit`` messages in hand, fetches again once half of them are done, and wraps each message in
+    one consumer span continuing the producer's trace.
+    """
+
+    def __init__(self, subscriber: Any, consumer: Consumer[Any], *, limit: int, broker: Broker) -> None:
+        self.subscriber = subscriber
+        self.consumer = consumer
+        self.limit = limit
+        self.tracer = broker.tracer
+        self.handled = broker.metrics.handled
+        self.seconds = broker.metrics.seconds.labels(consumer.durable)
+
+    async def __call__(self, **_: Any) -> None:
+        running: set[asyncio.Task[None]] = set()
+        try:
+            while self.subscriber.running:
+                if len(running) > self.limit // 2:
+                    await asyncio.wait(running, return_when=asyncio.FIRST_COMPLETED)
+                    continue
+                for msg in await self._fetch(self.limit - len(running)):
+                    task = asyncio.create_task(self._run(msg))
+                    running.add(task)
+                    task.add_done_callback(running.discard)
+        finally:
+            for task in running:
+                task.cancel()  # unacked: JetStream redelivers after ack_wait
+
+    async def _fetch(self, count: int) -> list[Msg]:
+        try:
+            messages: list[Msg] = await self.subscriber.subscription.fetch(count, timeout=FETCH_TIMEOUT_S)
+        except TimeoutError:  # nats.errors.TimeoutError and the builtin one nats-py also raises
+            return []
+        except (ConnectionClosedError, ServiceUnavailableError):
+            await asyncio.sleep(FETCH_TIMEOUT_S)  # reconnecting: nats-py retries forever underneath
+            return []
+        return messages
+
+    async def _run(self, msg: Msg) -> None:
+        headers = msg.headers or {}
+        attributes = {
+            "messaging.system": "nats",
+            "messaging.destination.name": msg.subject,
+            "messaging.consumer.group.name": self.consumer.durable,
+            "messaging.message.id": headers.get("Nats-Msg-Id", ""),
+        }
+        span = self.tracer.start_as_current_span(
+            f"{msg.subject} process", context=propagate.extract(headers), kind=SpanKind.CONSUMER, attributes=attributes
+        )
+        with self.seconds.time(), span:
+            try:
+                outcome = await self.consumer.consume(msg)
+            except Exception:  # e.g. the dead-letter write or the ack failed: unacked, so JetStream redelivers
+                log.exception("%s could not settle a message on %s", self.consumer.durable, msg.subject)
+                outcome = "failed"
+        self.handled.labels(self.consumer.durable, outcome).inc()
 
 
 def register(
@@ -195,14 +298,19 @@ def register(
     stream = stream_for_subject(contract.TYPE).name
     config = consumer_config(durable, contract.filter_subject(), max_deliver=max_deliver)
     consumer = Consumer(subscription, stream, config, uow_factory, dead_letter)
-    broker.subscriber(
+    subscriber = broker.subscriber(
         contract.filter_subject(),
         stream=JStream(stream, declare=False),
         durable=durable,
         config=config,
-        pull_sub=PullSub(batch_size=batch, timeout=1.0),
+        pull_sub=PullSub(batch_size=batch, timeout=FETCH_TIMEOUT_S),
         ack_policy=AckPolicy.MANUAL,
         title=durable,
         description=(contract.__doc__ or "").strip(),
-    )(consumer.__call__)
+    )
+    subscriber(consumer.__call__)
+    if isinstance(broker, Broker):
+        # FastStream starts, stops and restarts the subscriber's task; the task is ours (see PullLoop).
+        loop = PullLoop(subscriber, consumer, limit=batch, broker=broker)
+        subscriber._consume_pull = loop  # type: ignore[method-assign,assignment]
     return consumer

@@ -16,10 +16,14 @@ class RuntimeSettings(BaseSettings):
         default="postgresql+asyncpg://postgres@127.0.0.1:5432/linkage", description="SQLAlchemy async URL"
     )
     jwt_secret: SecretStr = Field(min_length=16, description="HS256 key that signs bearer tokens")
-    db_pool_size: int = Field(default=10, ge=1)
+    db_pool_size: int = Field(
+        default=20, ge=1, description="Connections kept open; at least consumer_batch, or busy consumers churn them"
+    )
     relay_batch: int = Field(default=200, ge=1, description="Outbox rows the relay publishes per round")
     relay_poll_s: float = Field(default=1.0, gt=0, description="Relay poll interval when nothing wakes it")
-    consumer_batch: int = Field(default=32, ge=1, description="Messages a pull consumer fetches at once")
+    consumer_batch: int = Field(
+        default=16, ge=1, description="Messages a pull consumer fetches at once; each runs concurrently on a connection"
+    )
     stream_replicas: int = Field(
         default=1, ge=1, le=5, description="JetStream replicas: 1 on one machine, 3 in a cluster"
     )
