@@ -197,6 +197,7 @@ def render(doc: dict[str, Any]) -> str:
         latency = measured["latency"] or {}
         lookups.append([name, _num(latency.get("p50_ms"), 3), _num(latency.get("p99_ms"), 3), measured["note"] or ""])
     lookups.append(["law_change_impact", "-", _num(doc["impact_ms"], 2), doc["impact_note"] or ""])
+    lookups.append(["street_list_render", "-", _num(doc["street_list_render_ms"], 2), "HTML page, over HTTP"])
     parts += [_table(lookups), ""]
 
     flat = phases.get("flat_out", {}).get("cpu_percent_of_one_core", {})

@@ -34,7 +34,7 @@ from services.runtime.migrate import head_revision
 from services.runtime.outbox import OutboxRelay
 from services.runtime.settings import RuntimeSettings
 from services.runtime.telemetry import configure_logging, tracer_provider
-from services.runtime.text import refuse_nul
+from services.runtime.text import RefuseNul
 from services.runtime.uow import UnitOfWork
 
 log = logging.getLogger(__name__)
@@ -168,7 +168,7 @@ class ServiceKit:
         app.state.kit = self
         app.state.jwt_secret = self.settings.jwt_secret.get_secret_value()
         errors.install(app)
-        app.middleware("http")(refuse_nul)
+        app.add_middleware(RefuseNul)
         app.include_router(ops.router)
         for router in routers:
             app.include_router(router)

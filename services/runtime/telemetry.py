@@ -11,11 +11,19 @@ from opentelemetry.instrumentation.asyncpg import AsyncPGInstrumentor
 from opentelemetry.sdk.resources import Resource
 from opentelemetry.sdk.trace import SpanProcessor, TracerProvider
 from opentelemetry.sdk.trace.export import BatchSpanProcessor
+from opentelemetry.sdk.trace.sampling import ALWAYS_OFF
 
 
 def tracer_provider(service: str, *, otlp_endpoint: str | None, extra: SpanProcessor | None = None) -> TracerProvider:
-    """One provider per service process; installed globally so asyncpg and FastAPI spans join it."""
-    provider = TracerProvider(resource=Resource.create({"service.name": f"linkage-{service}"}))
+    """One provider per service process; installed globally so asyncpg and FastAPI spans join it.
+
+    With nowhere to send spans they are not recorded (``ALWAYS_OFF``): trace ids still propagate through
+    headers, the outbox, timelines and logs, but no span pays for attributes and timings nobody reads.
+    """
+    exported = bool(otlp_endpoint) or extra is not None
+    provider = TracerProvider(
+        resource=Resource.create({"service.name": f"linkage-{service}"}), sampler=None if exported else ALWAYS_OFF
+    )
     if otlp_endpoint:
         from opentelemetry.exporter.otlp.proto.http.trace_exporter import OTLPSpanExporter
 

@@ -8,7 +8,7 @@ from typing import Any
 
 from contracts.events.admission import ApplicationApproved, ApplicationKind
 from contracts.events.catalog import GridMapped, ItemPublished, ItemRetired
-from services.catalog.domain.items import CatalogueDiff, ItemSpec, citations, diff, end_of_day, today
+from services.catalog.domain.items import CatalogueDiff, ItemSpec, citations, diff, today
 from services.catalog.domain.library import CatalogueLoad, check_citations, check_library, check_organisations
 from services.catalog.store.items import CatalogStore
 from services.catalog.store.library import LibraryStore
@@ -116,16 +116,12 @@ async def item_as_of(
     uow: UnitOfWork, item_code: str, *, as_of: date | None
 ) -> tuple[ItemSpec, list[tuple[int, datetime]]]:
     """An item as the catalogue stated it at the end of ``as_of`` (today when absent), with its versions."""
-    async with uow:
-        store = CatalogStore(uow.session)
-        found = await store.items_in_force([item_code], as_of=as_of)
-        if item_code not in found:
-            when = f" on {as_of.isoformat()}" if as_of else ""
-            raise NotFound(f"item {item_code} is not in the catalogue{when}", field="item_code", location="path")
-        history = await store.item_history(item_code)
-    if as_of is not None:
-        history = [(v, t) for v, t in history if t < end_of_day(as_of)]
-    return found[item_code], history
+    async with uow:  # one query: this is the lookup other services and the public lean on
+        history = await uow.repository(CatalogStore).item_history(item_code, as_of=as_of)
+    if not history or history[-1].retired:
+        when = f" on {as_of.isoformat()}" if as_of else ""
+        raise NotFound(f"item {item_code} is not in the catalogue{when}", field="item_code", location="path")
+    return ItemSpec.model_validate(history[-1].state), [(row.version, row.valid_from) for row in history]
 
 
 async def versions(uow: UnitOfWork, *, limit: int) -> list[dict[str, Any]]:

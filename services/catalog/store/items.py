@@ -102,11 +102,13 @@ class CatalogStore:
         states: list[dict[str, Any]] = list(await self.session.scalars(query))
         return [ItemSpec.model_validate(state) for state in states]
 
-    async def item_history(self, item_code: str) -> list[tuple[int, datetime]]:
-        query = sa.select(item_states.c.version, item_states.c.valid_from).where(item_states.c.item_code == item_code)
-        return [
-            (row.version, row.valid_from) for row in await self.session.execute(query.order_by(item_states.c.version))
-        ]
+    async def item_history(self, item_code: str, *, as_of: date | None = None) -> list[sa.Row[Any]]:
+        """Every state of one item (version, valid_from, state, retired), oldest first, up to the end of ``as_of``."""
+        query = sa.select(item_states.c.version, item_states.c.valid_from, item_states.c.state, item_states.c.retired)
+        query = query.where(item_states.c.item_code == item_code)
+        if as_of is not None:
+            query = query.where(item_states.c.valid_from < end_of_day(as_of))
+        return list(await self.session.execute(query.order_by(item_states.c.version)))
 
     async def grid_map(self, codes: list[str]) -> dict[str, str]:
         query = sa.select(grids.c.grid_code, grids.c.street_code).where(grids.c.grid_code.in_(codes))
