@@ -12,7 +12,9 @@ from sqlalchemy.ext.asyncio import AsyncEngine, AsyncSession, async_sessionmaker
 def create_engine(url: str, *, pool_size: int) -> AsyncEngine:
     # Overflow connections are closed as soon as they are returned: steady load must fit in pool_size, or
     # every busy moment opens (and Postgres forks) new connections. The overflow only absorbs surges.
-    return create_async_engine(url, pool_size=pool_size, max_overflow=pool_size // 2, pool_pre_ping=True)
+    # No pre-ping: it costs a round trip on every checkout. A connection a Postgres restart broke is
+    # invalidated on its first error; that request fails once and consumers retry it by redelivery.
+    return create_async_engine(url, pool_size=pool_size, max_overflow=pool_size // 2, pool_recycle=1800)
 
 
 def sessionmaker(engine: AsyncEngine) -> async_sessionmaker[AsyncSession]:

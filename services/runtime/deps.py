@@ -18,7 +18,7 @@ def kit_of(request: Request) -> ServiceKit:
     return kit
 
 
-def _uow(request: Request, principal: Annotated[Principal | None, Depends(optional_principal)]) -> UnitOfWork:
+async def _uow(request: Request, principal: Annotated[Principal | None, Depends(optional_principal)]) -> UnitOfWork:
     return kit_of(request).uow(actor=principal.subject if principal else "anonymous")
 
 

@@ -19,12 +19,14 @@ StreetCode = Annotated[str, Path(pattern=CODE_PATTERN, description="Street (è¡—é
 Office = Annotated[Principal, Depends(require("office"))]
 
 
-def _own_street(street_code: StreetCode, principal: Annotated[Principal, Depends(require("street"))]) -> Principal:
+async def _own_street(
+    street_code: StreetCode, principal: Annotated[Principal, Depends(require("street"))]
+) -> Principal:
     check_acts_for(street_code, principal.scopes("street"))
     return principal
 
 
-def _own_street_or_office(
+async def _own_street_or_office(
     street_code: StreetCode, principal: Annotated[Principal, Depends(require("street", "office"))]
 ) -> Principal:
     if not principal.has("office"):

@@ -7,7 +7,7 @@ from typing import Annotated
 from fastapi import Depends, Request
 
 
-def _ack_within_h(request: Request) -> float:
+async def _ack_within_h(request: Request) -> float:
     hours: float = request.app.state.ack_within_h
     return hours
 
