@@ -47,6 +47,9 @@ class FakeUnitOfWork(UnitOfWork):
     async def audit(self, **row: Any) -> None:
         self.audited.append(row)
 
+    async def audit_many(self, rows: list[dict[str, Any]]) -> None:
+        self.audited.extend(rows)
+
 
 class Row(dict[str, Any]):
     """What a repository's row looks like to a use case: attributes and ``_mapping``."""

@@ -94,6 +94,11 @@ class UnitOfWork:
             )
         )
 
+    async def audit_many(self, rows: list[dict[str, Any]]) -> None:
+        """Several audit rows (action, entity, before, after, trace_id) in one statement, for hot paths."""
+        if rows:
+            await self.session.execute(self._tables.audit.insert().values([{"actor": self.actor, **r} for r in rows]))
+
     async def _claim(self, consumer: str, event_id: uuid.UUID) -> bool:
         inbox = self._tables.inbox
         claimed = await self.session.execute(

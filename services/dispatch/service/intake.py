@@ -21,7 +21,7 @@ from services.dispatch.domain import (
     upcoming,
 )
 from services.dispatch.domain.calendar import CHINA
-from services.dispatch.service.recording import NewTask, assign, record
+from services.dispatch.service.recording import NewTask, assign, calendar, flush_held, record
 from services.dispatch.store import DispatchStore
 from services.runtime.uow import UnitOfWork
 
@@ -59,11 +59,13 @@ async def take_case(uow: UnitOfWork, report: CaseReported, *, ack_within_h: floa
             await uow.commit()  # the inbox claim still commits: this event is handled
             assert existing is not None
             return TakenCase(existing, fresh=False)
+        store.hold_notes()  # timeline entries go in as one insert, just before the commit
         trace.get_current_span().set_attributes(
             {"linkage.case_id": str(case_id), "linkage.item_code": report.item_code}
         )
         await record(uow, store, case_id, actor=report.source_system, action="reported", detail=report.description)
         await _route(uow, store, case_id, report, ack_within_h=ack_within_h)
+        await flush_held(uow, store)
         await uow.commit()
     return TakenCase(case_id, fresh=True)
 
@@ -85,7 +87,7 @@ async def _route(
     street = routing.street_code
     assert street is not None
     trace.get_current_span().set_attribute("linkage.street_code", street)
-    await store.update_case(case_id, status=CaseStatus.DISPATCHED, street_code=street)
+    case = await store.update_case_returning(case_id, status=CaseStatus.DISPATCHED, street_code=street)
     detail = f"street {street}, catalogue v{entry.version}: {routing.street_rule}"
     await record(uow, store, case_id, actor="dispatch", action="accepted", detail=detail)
     accepted = CaseAccepted(
@@ -96,12 +98,12 @@ async def _route(
         street_code=street,
     )
     await uow.emit(accepted, about=str(case_id))
-    case = await store.case(case_id)
+    working = await calendar(store) if routing.assignments else None
     for assignment in routing.assignments:
         task = NewTask(
             case, assignment.assignee_code, assignment.role, assignment.reason, entry.version, entry.time_limit
         )
-        await assign(uow, store, task, now=now, actor="dispatch", ack_within_h=ack_within_h)
+        await assign(uow, store, task, now=now, actor="dispatch", ack_within_h=ack_within_h, working=working)
 
 
 async def _decide(store: DispatchStore, report: CaseReported, now: datetime) -> tuple[RoutingEntry | None, Routing]:
@@ -110,7 +112,7 @@ async def _decide(store: DispatchStore, report: CaseReported, now: datetime) -> 
     day = min(reported, now).astimezone(CHINA).date()
     versions = await store.versions(report.item_code)
     entry = in_force(versions, day)
-    grid_street = await store.street_of_grid(report.grid_code)
+    grid_street, street_list = await store.street_and_list(report.grid_code, report.street_code)
     street = case_street(report.street_code, grid_street)
     open_cases = [s.value for s in OPEN_CASE]
     routing = route(
@@ -118,7 +120,7 @@ async def _decide(store: DispatchStore, report: CaseReported, now: datetime) -> 
         entry=entry,
         reported_street=report.street_code,
         grid_street=grid_street,
-        street_list=await store.street_list(street) if street else None,
+        street_list=street_list if street else None,
         covers=await store.covers(report.item_code, street, open_statuses=open_cases) if street else (),
         pending=upcoming(versions, day),
     )

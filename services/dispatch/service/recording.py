@@ -42,7 +42,16 @@ async def record(
 ) -> None:
     """One transition: a timeline entry (who, when, why, trace id) and an audit row, in the caller's transaction."""
     await store.note(case_id, actor=actor, action=action, detail=detail, trace_id=current_trace_id())
+    if store.held_audits is not None:  # the use case writes them all at once before it commits
+        row = {"action": action, "entity": entity or f"case:{case_id}", "before": before, "after": after}
+        store.held_audits.append({**row, "trace_id": current_trace_id()})
+        return
     await uow.audit(action=action, entity=entity or f"case:{case_id}", before=before, after=after)
+
+
+async def flush_held(uow: UnitOfWork, store: DispatchStore) -> None:
+    """Write what ``store.hold_notes`` held back: one timeline insert, one audit insert, as ``uow.audit`` would."""
+    await uow.audit_many(await store.flush_notes())
 
 
 async def calendar(store: DispatchStore) -> WorkingCalendar:
@@ -67,15 +76,23 @@ class NewTask:
 
 
 async def assign(
-    uow: UnitOfWork, store: DispatchStore, task: NewTask, *, now: datetime, actor: str, ack_within_h: float | None
+    uow: UnitOfWork,
+    store: DispatchStore,
+    task: NewTask,
+    *,
+    now: datetime,
+    actor: str,
+    ack_within_h: float | None,
+    working: WorkingCalendar | None = None,
 ) -> uuid.UUID:
     """派发: store the task with its deadlines, note it, and send it on the assignee's own subject.
 
     ``ack_within_h``: working hours the assignee has to acknowledge (签收时限); None for a whistle's summons,
-    which has its own report-in time (报到).
+    which has its own report-in time (报到). ``working``: the calendar, when the caller read it already.
     """
     task_id = uuid.uuid4()
-    working = await calendar(store)
+    if working is None:
+        working = await calendar(store)
     deadline = working.deadline(now, task.time_limit) if task.time_limit else None
     ack_by = working.add_working_seconds(now, ack_within_h * 3600) if ack_within_h else None
     case = task.case

@@ -7,7 +7,7 @@ from collections.abc import Sequence
 from typing import Any
 
 import sqlalchemy as sa
-from sqlalchemy.dialects.postgresql import insert
+from sqlalchemy.dialects.postgresql import UUID, insert
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from contracts import TimeLimit
@@ -102,6 +102,28 @@ class Projection:
             return None
         return StreetList(row.street_code, row.revision, frozenset(row.item_codes), row.filing_no)
 
+    async def street_and_list(
+        self, grid_code: str, reported_street: str | None
+    ) -> tuple[str | None, StreetList | None]:
+        """In one query: the street the grid maps to, and the list of the case's street (the reported one, else the
+        grid's; no list when the case lies in no street), as ``street_of_grid`` and ``street_list`` would give."""
+        grid_street = sa.select(grids.c.street_code).where(grids.c.grid_code == grid_code).scalar_subquery()
+        street = sa.literal(reported_street, sa.Text) if reported_street else grid_street
+        one = sa.select(sa.literal(1).label("one")).subquery()
+        listed = sa.and_(street_lists.c.street_code == street, street != "")
+        query = sa.select(
+            grid_street.label("grid_street"),
+            street_lists.c.street_code,
+            street_lists.c.revision,
+            street_lists.c.item_codes,
+            street_lists.c.filing_no,
+        ).select_from(one.outerjoin(street_lists, listed))
+        row = (await self.session.execute(query)).one()
+        found: str | None = row.grid_street
+        if row.street_code is None:
+            return found, None
+        return found, StreetList(row.street_code, row.revision, frozenset(row.item_codes), row.filing_no)
+
     async def add_admission(
         self, application_id: uuid.UUID, *, item_code: str, kind: str, street_codes: Sequence[str], reason: str
     ) -> None:
@@ -126,15 +148,32 @@ class Projection:
                 cases.c.status.in_(open_statuses),
             )
         )
-        found = [
-            Cover(CoverKind.ADMISSION, str(row.application_id), f"{row.kind}: {row.reason}")
-            for row in await self.session.execute(admitted.order_by(admissions.c.application_id))
+        # one round trip: admissions (by application id), then whistles (by when blown)
+        both = sa.union_all(
+            admitted.with_only_columns(
+                sa.literal(0).label("part"),
+                sa.func.row_number().over(order_by=admissions.c.application_id).label("rank"),
+                admissions.c.application_id.label("id"),
+                admissions.c.kind,
+                admissions.c.reason,
+                sa.cast(sa.null(), UUID(as_uuid=True)).label("case_id"),
+            ),
+            whistled.with_only_columns(
+                sa.literal(1).label("part"),
+                sa.func.row_number().over(order_by=whistles.c.blown_at).label("rank"),
+                whistles.c.id,
+                sa.cast(sa.null(), sa.Text).label("kind"),
+                whistles.c.reason,
+                cases.c.id.label("case_id"),
+            ),
+        ).subquery()
+        rows = await self.session.execute(sa.select(both).order_by(both.c.part, both.c.rank))
+        return [
+            Cover(CoverKind.ADMISSION, str(row.id), f"{row.kind}: {row.reason}")
+            if row.part == 0
+            else Cover(CoverKind.WHISTLE, str(row.id), f"{row.reason}, on case {row.case_id}")
+            for row in rows
         ]
-        found += [
-            Cover(CoverKind.WHISTLE, str(row.id), f"{row.reason}, on case {row.case_id}")
-            for row in await self.session.execute(whistled.order_by(whistles.c.blown_at))
-        ]
-        return found
 
 
 def _entry(row: Row) -> RoutingEntry:

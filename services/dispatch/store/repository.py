@@ -20,6 +20,9 @@ Row = sa.Row[Any]
 class DispatchStore(Projection):
     """Cases, tasks, timeline, deferrals and the calendar, over the catalogue projection."""
 
+    held_notes: list[dict[str, Any]] | None = None  # see hold_notes
+    held_audits: list[dict[str, Any]] | None = None
+
     # -- cases and tasks
 
     async def add_case(self, **values: Any) -> bool:
@@ -43,6 +46,13 @@ class DispatchStore(Projection):
             cases.update().where(cases.c.id == case_id).values(updated_at=sa.func.now(), **values)
         )
 
+    async def update_case_returning(self, case_id: uuid.UUID, **values: Any) -> Row:
+        """Update a case and hand back the updated row (what ``case`` would read next), in one statement."""
+        statement = cases.update().where(cases.c.id == case_id).values(updated_at=sa.func.now(), **values)
+        row = (await self.session.execute(statement.returning(*cases.c))).first()
+        assert row is not None
+        return row
+
     async def add_task(self, **values: Any) -> None:
         await self.session.execute(tasks.insert().values(**values))
 
@@ -56,10 +66,28 @@ class DispatchStore(Projection):
         query = sa.select(tasks).where(tasks.c.case_id == case_id).order_by(tasks.c.role.desc(), tasks.c.assignee_code)
         return (await self.session.execute(query)).all()
 
+    def hold_notes(self) -> None:
+        """Collect timeline entries (and audit rows) instead of inserting each; ``flush_notes`` writes them at once.
+
+        The use case flushes before it commits; entries keep the order they were noted in.
+        """
+        self.held_notes = []
+        self.held_audits = []
+
+    async def flush_notes(self) -> list[dict[str, Any]]:
+        """Insert the held timeline entries in one statement; hand back the held audit rows for the caller."""
+        notes, audits = self.held_notes, self.held_audits
+        self.held_notes = self.held_audits = None
+        if notes:
+            await self.session.execute(timeline.insert().values(notes))
+        return audits or []
+
     async def note(self, case_id: uuid.UUID, *, actor: str, action: str, detail: str, trace_id: str | None) -> None:
-        await self.session.execute(
-            timeline.insert().values(case_id=case_id, actor=actor, action=action, detail=detail, trace_id=trace_id)
-        )
+        values = {"case_id": case_id, "actor": actor, "action": action, "detail": detail, "trace_id": trace_id}
+        if self.held_notes is not None:
+            self.held_notes.append(values)
+            return
+        await self.session.execute(timeline.insert().values(**values))
 
     async def case_timeline(self, case_id: uuid.UUID) -> Sequence[Row]:
         query = sa.select(timeline).where(timeline.c.case_id == case_id).order_by(timeline.c.seq)
