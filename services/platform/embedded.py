@@ -14,6 +14,7 @@ import subprocess
 import sys
 import tempfile
 import time
+from abc import ABC, abstractmethod
 from pathlib import Path
 from types import TracebackType
 from typing import Self
@@ -38,12 +39,12 @@ def _client_host(host: str) -> str:
     return LOOPBACK if host in ("0.0.0.0", "") else host
 
 
-class _Lifecycle:
-    def start(self) -> None:
-        raise NotImplementedError
+class _Lifecycle(ABC):
+    @abstractmethod
+    def start(self) -> None: ...
 
-    def stop(self) -> None:
-        raise NotImplementedError
+    @abstractmethod
+    def stop(self) -> None: ...
 
     def __enter__(self) -> Self:
         self.start()
