@@ -24,6 +24,8 @@ class FakeUnitOfWork(UnitOfWork):
         self.emitted: list[tuple[IntegrationEvent, str | None, str | None]] = []
         self.audited: list[dict[str, Any]] = []
         self.commits = 0
+        self._claimed = None
+        self._traces = {}
 
     async def __aenter__(self) -> Self:
         return self
@@ -46,9 +48,6 @@ class FakeUnitOfWork(UnitOfWork):
 
     async def audit(self, **row: Any) -> None:
         self.audited.append(row)
-
-    async def audit_many(self, rows: list[dict[str, Any]]) -> None:
-        self.audited.extend(rows)
 
 
 class Row(dict[str, Any]):

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from functools import partial
 from typing import Any
 
@@ -15,7 +16,13 @@ from services.runtime.uow import UnitOfWork
 
 
 async def on_case_reported(event: CloudEvent[CaseReported], uow: UnitOfWork, *, ack_within_h: float) -> None:
-    await service.take_case(uow, event.data, ack_within_h=ack_within_h)
+    await service.take_cases(uow, {event.id: event.data}, ack_within_h=ack_within_h)
+
+
+async def on_cases_reported(
+    events: Sequence[CloudEvent[CaseReported]], uow: UnitOfWork, *, ack_within_h: float
+) -> None:
+    await service.take_cases(uow, {event.id: event.data for event in events}, ack_within_h=ack_within_h)
 
 
 async def on_item_published(event: CloudEvent[ItemPublished], uow: UnitOfWork) -> None:
@@ -41,7 +48,11 @@ async def on_application_approved(event: CloudEvent[ApplicationApproved], uow: U
 def subscriptions(*, ack_within_h: float) -> tuple[Subscription[Any], ...]:
     """Dispatch's subscriptions; intake dispatches with the configured acknowledgement time box (签收时限)."""
     return (
-        Subscription(CaseReported, partial(on_case_reported, ack_within_h=ack_within_h)),
+        Subscription(
+            CaseReported,
+            partial(on_case_reported, ack_within_h=ack_within_h),
+            many=partial(on_cases_reported, ack_within_h=ack_within_h),
+        ),
         Subscription(ItemPublished, on_item_published),
         Subscription(ItemRetired, on_item_retired),
         Subscription(GridMapped, on_grid_mapped),

@@ -2,6 +2,9 @@
 
 from __future__ import annotations
 
+import uuid
+from collections.abc import Mapping
+
 from opentelemetry import trace
 
 from contracts.events.dispatch import TaskAssigned
@@ -19,21 +22,32 @@ from services.runtime.errors import Forbidden
 from services.runtime.uow import UnitOfWork
 
 
-async def record_assignment(uow: UnitOfWork, task: TaskAssigned) -> None:
-    """记录派发: keep every dispatched task once, the raw material every indicator is recomputed from."""
-    attributes = {"linkage.case_id": str(task.case_id), "linkage.assignee": task.assignee_code}
-    trace.get_current_span().set_attributes({**attributes, "linkage.item_code": task.item_code})
+async def record_assignments(uow: UnitOfWork, tasks: Mapping[uuid.UUID, TaskAssigned]) -> None:
+    """记录派发: keep every dispatched task once, the raw material every indicator is recomputed from.
+
+    ``tasks`` are keyed by the id of the event that brought each; one insert for all of them.
+    """
     async with uow:
-        await uow.repository(EvaluationStore).record_assignment(
-            task_id=task.task_id,
-            case_id=task.case_id,
-            assignee_code=task.assignee_code,
-            role=task.role,
-            item_code=task.item_code,
-            street_code=task.street_code,
-            assigned_at=task.assigned_at,
+        fresh = uow.unhandled(tasks)
+        for cause, task in fresh.items():
+            with uow.handling(cause):
+                attributes = {"linkage.case_id": str(task.case_id), "linkage.assignee": task.assignee_code}
+                trace.get_current_span().set_attributes({**attributes, "linkage.item_code": task.item_code})
+        await uow.repository(EvaluationStore).record_assignments(
+            [
+                {
+                    "task_id": task.task_id,
+                    "case_id": task.case_id,
+                    "assignee_code": task.assignee_code,
+                    "role": task.role,
+                    "item_code": task.item_code,
+                    "street_code": task.street_code,
+                    "assigned_at": task.assigned_at,
+                }
+                for task in fresh.values()
+            ]
         )
-        await uow.commit()  # also when the task was known: the inbox claim marks this event handled
+        await uow.commit()  # also when every task was known: the inbox claims mark these events handled
 
 
 async def tasks_assigned(

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from typing import Any
 
 import sqlalchemy as sa
@@ -37,12 +38,14 @@ class EvaluationStore:
     def __init__(self, session: AsyncSession) -> None:
         self.session = session
 
-    async def record_assignment(self, **values: Any) -> bool:
-        """Insert an assignment; False when the task is already recorded (a re-sent event)."""
+    async def record_assignments(self, rows: Sequence[dict[str, Any]]) -> int:
+        """Insert assignments in one statement, skipping tasks already recorded (re-sent events); how many were new."""
+        if not rows:
+            return 0
         inserted = await self.session.execute(
-            insert(assignments).values(**values).on_conflict_do_nothing().returning(assignments.c.task_id)
+            insert(assignments).values(list(rows)).on_conflict_do_nothing().returning(assignments.c.task_id)
         )
-        return inserted.first() is not None
+        return len(inserted.all())
 
     async def assignment_counts(
         self, period: Period, assignees: frozenset[str] | None

@@ -23,9 +23,11 @@ from nats.aio.msg import Msg
 from nats.errors import ConnectionClosedError
 from nats.js import JetStreamContext, api
 from nats.js.errors import BadRequestError, NotFoundError, ServiceUnavailableError
+from opentelemetry import context as otel_context
 from opentelemetry import propagate
+from opentelemetry.context import Context
 from opentelemetry.sdk.trace import TracerProvider
-from opentelemetry.trace import SpanKind, Tracer
+from opentelemetry.trace import Link, Span, SpanKind, Tracer, set_span_in_context, use_span
 from prometheus_client import CollectorRegistry, Counter, Histogram
 from pydantic import ValidationError
 
@@ -43,6 +45,7 @@ FETCH_TIMEOUT_S = 1.0
 CONSUMER_FIELDS = ("durable_name", "filter_subject", "ack_policy", "max_deliver", "backoff", "max_ack_pending")
 
 Handler = Callable[[CloudEvent[EventT], UnitOfWork], Awaitable[None]]
+ManyHandler = Callable[[Sequence[CloudEvent[EventT]], UnitOfWork], Awaitable[None]]
 DeadLetterWriter = Callable[..., Awaitable[None]]
 UnitOfWorkFactory = Callable[..., UnitOfWork]
 
@@ -53,6 +56,11 @@ class Subscription(Generic[EventT]):
 
     contract: type[EventT]
     handler: Handler[EventT]
+    many: ManyHandler[EventT] | None = None
+    """Optional: a fetched batch in one unit of work (one transaction, multi-row writes) on hot paths. It
+    gets the batch's events, and a unit of work that claims them all in the inbox (``unhandled`` tells
+    which are new) and carries each one's trace (``handling``). A batch that fails is rolled back and its
+    messages handled one at a time by ``handler``, so one bad message cannot hold the others back."""
 
     def durable(self, service: str) -> str:
         _, entity, verb, _ = self.contract.TYPE.split(".", 3)
@@ -79,7 +87,7 @@ class ConsumerMetrics:
             "linkage_messages_handled", "Consumed messages by outcome", ["durable", "outcome"], registry=registry
         )
         seconds = Histogram(
-            "linkage_message_handling_seconds", "Time to handle a message", ["durable"], registry=registry
+            "linkage_message_handling_seconds", "Time to handle a message, or a batch", ["durable"], registry=registry
         )
         return cls(handled, seconds)
 
@@ -183,6 +191,45 @@ class Consumer(Generic[EventT]):
         with contextlib.suppress(AlreadyHandled):
             await self.subscription.handler(envelope, self.uow_factory(inbox_key=(self.durable, envelope.id)))
 
+    async def consume_many(self, msgs: Sequence[Msg], traces: Sequence[Context]) -> list[str]:
+        """Handle a fetched batch in one transaction through ``many``, then ack every message; outcomes in order.
+
+        Unparseable messages are dead-lettered on their own; if the batch fails, each message is handled
+        alone, with the usual retries, under its own trace.
+        """
+        many = self.subscription.many
+        assert many is not None
+        outcomes = ["acked"] * len(msgs)
+        batch: list[tuple[int, CloudEvent[EventT]]] = []
+        for index, msg in enumerate(msgs):
+            try:
+                batch.append((index, decode(msg.data, self.subscription.contract)))
+            except ValidationError as error:
+                deliveries = msg.metadata.num_delivered or 1
+                await self._give_up(msg, f"unparseable {self.subscription.contract.TYPE}: {error}", deliveries)
+                outcomes[index] = "dead-lettered"
+        if not batch:
+            return outcomes
+        uow = self.uow_factory(inbox_key=(self.durable, [envelope.id for _, envelope in batch]))
+        for index, envelope in batch:
+            uow.follow(envelope.id, traces[index])
+        try:
+            await many([envelope for _, envelope in batch], uow)
+        except Exception as error:
+            log.warning(
+                "%s: a batch of %d failed (%r); handling its messages one by one", self.durable, len(batch), error
+            )
+            for index, _ in batch:
+                token = otel_context.attach(traces[index])
+                try:
+                    outcomes[index] = await self.consume(msgs[index])
+                finally:
+                    otel_context.detach(token)
+            return outcomes
+        for index, _ in batch:
+            await msgs[index].ack()  # only now: the batch's transaction has committed
+        return outcomes
+
     async def __call__(self, msg: NatsMessage) -> None:
         """FastStream's entry; our pull loop calls ``consume`` directly."""
         await self.consume(msg.raw_message)
@@ -226,7 +273,8 @@ class PullLoop:
     costs ~0.6 ms of CPU per message in its consume pipeline and middlewares (about 15x a bare nats-py
     loop), and the builtin ``TimeoutError`` that nats-py's ``fetch()`` raises kills it. This loop keeps up
     to ``limit`` messages in hand, fetches again once half of them are done, and wraps each message in
-    one consumer span continuing the producer's trace.
+    one consumer span continuing the producer's trace. A subscription with a ``many`` handler gets each
+    fetch as one batch: under load the fetches fill up, and at a trickle each batch is a single message.
     """
 
     def __init__(self, subscriber: Any, consumer: Consumer[Any], *, limit: int, broker: Broker) -> None:
@@ -238,16 +286,22 @@ class PullLoop:
         self.seconds = broker.metrics.seconds.labels(consumer.durable)
 
     async def __call__(self, **_: Any) -> None:
-        running: set[asyncio.Task[None]] = set()
+        running: dict[asyncio.Task[None], int] = {}  # each task and the messages it holds
         try:
             while self.subscriber.running:
-                if len(running) > self.limit // 2:
+                in_hand = sum(running.values())
+                if in_hand > self.limit // 2:
                     await asyncio.wait(running, return_when=asyncio.FIRST_COMPLETED)
                     continue
-                for msg in await self._fetch(self.limit - len(running)):
-                    task = asyncio.create_task(self._run(msg))
-                    running.add(task)
-                    task.add_done_callback(running.discard)
+                fetched = await self._fetch(self.limit - in_hand)
+                if self.consumer.subscription.many and fetched:
+                    runs = [(self._run_many(fetched), len(fetched))]  # the batch, in one transaction
+                else:
+                    runs = [(self._run(msg), 1) for msg in fetched]
+                for run, held in runs:
+                    task = asyncio.create_task(run)
+                    running[task] = held
+                    task.add_done_callback(running.pop)
         finally:
             for task in running:
                 task.cancel()  # unacked: JetStream redelivers after ack_wait
@@ -262,7 +316,8 @@ class PullLoop:
             return []
         return messages
 
-    async def _run(self, msg: Msg) -> None:
+    def _span(self, msg: Msg) -> Span:
+        """The message's consumer span, continuing the producer's trace from the message headers."""
         headers = msg.headers or {}
         attributes = {
             "messaging.system": "nats",
@@ -270,10 +325,33 @@ class PullLoop:
             "messaging.consumer.group.name": self.consumer.durable,
             "messaging.message.id": headers.get("Nats-Msg-Id", ""),
         }
-        span = self.tracer.start_as_current_span(
-            f"{msg.subject} process", context=propagate.extract(headers), kind=SpanKind.CONSUMER, attributes=attributes
+        context = propagate.extract(headers)
+        return self.tracer.start_span(
+            f"{msg.subject} process", context=context, kind=SpanKind.CONSUMER, attributes=attributes
         )
-        with self.seconds.time(), span:
+
+    async def _run_many(self, msgs: list[Msg]) -> None:
+        """A batch: a span per message as for one, and a batch span linking them for the shared statements."""
+        spans = [self._span(msg) for msg in msgs]
+        links = [Link(span.get_span_context()) for span in spans]
+        batch = self.tracer.start_as_current_span(
+            f"{self.consumer.durable} process batch",
+            kind=SpanKind.CONSUMER,
+            links=links,
+            attributes={"messaging.batch.message_count": len(msgs)},
+        )
+        with self.seconds.time(), batch:
+            try:
+                outcomes = await self.consumer.consume_many(msgs, [set_span_in_context(span) for span in spans])
+            except Exception:  # e.g. an ack failed: what is unacked, JetStream redelivers (the inbox skips it)
+                log.exception("%s could not settle a batch of %d", self.consumer.durable, len(msgs))
+                outcomes = ["failed"] * len(msgs)
+        for span, outcome in zip(spans, outcomes, strict=True):
+            span.end()
+            self.handled.labels(self.consumer.durable, outcome).inc()
+
+    async def _run(self, msg: Msg) -> None:
+        with self.seconds.time(), use_span(self._span(msg), end_on_exit=True):
             try:
                 outcome = await self.consumer.consume(msg)
             except Exception:  # e.g. the dead-letter write or the ack failed: unacked, so JetStream redelivers

@@ -21,11 +21,10 @@ class FakeEvaluationStore:
     def __init__(self) -> None:
         self.assignments: dict[uuid.UUID, dict[str, Any]] = {}
 
-    async def record_assignment(self, **values: Any) -> bool:
-        if values["task_id"] in self.assignments:
-            return False
-        self.assignments[values["task_id"]] = values
-        return True
+    async def record_assignments(self, rows: list[dict[str, Any]]) -> int:
+        new = [row for row in rows if row["task_id"] not in self.assignments]
+        self.assignments.update((row["task_id"], row) for row in new)
+        return len(new)
 
     async def assignment_counts(
         self, period: Period, assignees: frozenset[str] | None
@@ -61,14 +60,14 @@ def store() -> FakeEvaluationStore:
 
 async def test_each_task_counts_once_by_role(store: FakeEvaluationStore) -> None:
     repeated = uuid.uuid4()
-    for event in (
-        task("cgj", TaskRole.PRIMARY, task_id=repeated),
-        task("cgj", TaskRole.PRIMARY, task_id=repeated),
-        task("cgj", TaskRole.CO_OPERATING),
-        task("scjg", TaskRole.PRIMARY),
-    ):
+    batches = (
+        [task("cgj", TaskRole.PRIMARY, task_id=repeated)],
+        [task("cgj", TaskRole.PRIMARY, task_id=repeated), task("cgj", TaskRole.CO_OPERATING)],  # one re-sent
+        [task("scjg", TaskRole.PRIMARY)],
+    )
+    for events in batches:
         uow = FakeUnitOfWork({EvaluationStore: store})
-        await service.record_assignment(uow, event)
+        await service.record_assignments(uow, {uuid.uuid4(): event for event in events})
         assert uow.commits == 1  # a known task still commits: the inbox claim marks the event handled
     definition, counts = await service.tasks_assigned(
         FakeUnitOfWork({EvaluationStore: store}),

@@ -10,7 +10,7 @@ from services.dispatch.service.deferrals import (
     request_deferral,
     resume_task,
 )
-from services.dispatch.service.intake import TakenCase, take_case
+from services.dispatch.service.intake import TakenCase, take_case, take_cases
 from services.dispatch.service.projection import (
     map_grid,
     project_admission,
@@ -68,6 +68,7 @@ __all__ = [
     "status_feed",
     "sweep_overdue",
     "take_case",
+    "take_cases",
     "task_view",
     "verify_case",
 ]

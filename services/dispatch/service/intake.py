@@ -1,10 +1,17 @@
-"""Intake (受理): both doors, NATS and Open311, land in ``take_case``, which routes by the catalogue in force."""
+"""Intake (受理): both doors, NATS and Open311, land in ``take_cases``, which routes by the catalogue in force.
+
+A consumer hands it a fetched batch of reports, handled in one transaction with a fixed number of
+statements whatever the batch size: the routing facts read at once, the cases inserted at once, tasks,
+timeline, audit and outbox rows written at once. Open311 hands it one report.
+"""
 
 from __future__ import annotations
 
 import uuid
+from collections.abc import Mapping
 from dataclasses import dataclass
 from datetime import UTC, datetime
+from typing import Any
 
 from opentelemetry import trace
 
@@ -21,7 +28,7 @@ from services.dispatch.domain import (
     upcoming,
 )
 from services.dispatch.domain.calendar import CHINA
-from services.dispatch.service.recording import NewTask, assign, calendar, flush_held, record
+from services.dispatch.service.recording import NewTask, assign, calendar, record
 from services.dispatch.store import DispatchStore
 from services.runtime.uow import UnitOfWork
 
@@ -32,73 +39,91 @@ class TakenCase:
     fresh: bool  # False: the source had reported this case already
 
 
-async def take_case(uow: UnitOfWork, report: CaseReported, *, ack_within_h: float) -> TakenCase:
-    """受理并派发: persist the case once per source id, route it, dispatch its tasks, in one transaction.
+@dataclass(frozen=True)
+class _Decision:
+    """A report routed: the case row to insert and the item version it was routed by."""
 
-    ``ack_within_h``: the working hours each assignee has to acknowledge its task (签收时限).
+    report: CaseReported
+    row: dict[str, Any]
+    entry: RoutingEntry | None
+    routing: Routing
+
+
+async def take_case(uow: UnitOfWork, report: CaseReported, *, ack_within_h: float) -> TakenCase:
+    """受理并派发 one report (Open311), as ``take_cases`` does."""
+    cause = uuid.uuid4()
+    return (await take_cases(uow, {cause: report}, ack_within_h=ack_within_h))[cause]
+
+
+async def take_cases(
+    uow: UnitOfWork, reports: Mapping[uuid.UUID, CaseReported], *, ack_within_h: float
+) -> dict[uuid.UUID, TakenCase]:
+    """受理并派发: persist each case once per source id, route it, dispatch its tasks, all in one transaction.
+
+    ``reports`` are keyed by the id of the event that brought each (the unit of work skips those handled
+    before, and carries each one's trace). ``ack_within_h``: the working hours each assignee has to
+    acknowledge its task (签收时限). Returns, per report handled now, its case (an earlier one for a repeat).
     """
-    case_id = uuid.uuid4()
+    now = datetime.now(UTC)
     async with uow:
         store = DispatchStore(uow.session)
-        fresh = await store.add_case(
-            id=case_id,
-            source_system=report.source_system,
-            source_id=report.source_id,
-            item_code=report.item_code,
-            grid_code=report.grid_code,
-            street_code=report.street_code,
-            description=report.description,
-            status=CaseStatus.REPORTED,
-            reported_at=report.reported_at,
-            address=report.address,
-            lat=report.lat,
-            long=report.long,
+        fresh = uow.unhandled(reports)
+        decisions = await _decide(store, fresh, now)
+        inserted = await store.add_cases([decision.row for decision in decisions.values()])
+        repeated = {d.row["id"] for d in decisions.values()} - inserted.keys()
+        earlier = await store.cases_by_source(
+            [_source(d.report) for d in decisions.values() if d.row["id"] in repeated]
         )
-        if not fresh:
-            existing = await store.case_by_source(report.source_system, report.source_id)
-            await uow.commit()  # the inbox claim still commits: this event is handled
-            assert existing is not None
-            return TakenCase(existing, fresh=False)
-        store.hold_notes()  # timeline entries go in as one insert, just before the commit
-        trace.get_current_span().set_attributes(
-            {"linkage.case_id": str(case_id), "linkage.item_code": report.item_code}
-        )
-        await record(uow, store, case_id, actor=report.source_system, action="reported", detail=report.description)
-        await _route(uow, store, case_id, report, ack_within_h=ack_within_h)
-        await flush_held(uow, store)
-        await uow.commit()
-    return TakenCase(case_id, fresh=True)
+        store.hold_writes()
+        working = await calendar(store) if any(d.routing.assignments for d in decisions.values()) else None
+        taken: dict[uuid.UUID, TakenCase] = {}
+        for cause, decision in decisions.items():
+            case = inserted.get(decision.row["id"])
+            if case is None:  # the source had reported it: this event is handled, nothing changes
+                taken[cause] = TakenCase(earlier[_source(decision.report)], fresh=False)
+                continue
+            with uow.handling(cause):
+                await _dispatch(uow, store, case, decision, now=now, ack_within_h=ack_within_h, working=working)
+            taken[cause] = TakenCase(case.id, fresh=True)
+        await store.flush_writes()
+        await uow.commit()  # also when every report was a repeat: the inbox claims mark the events handled
+    return taken
 
 
-async def _route(
-    uow: UnitOfWork, store: DispatchStore, case_id: uuid.UUID, report: CaseReported, *, ack_within_h: float
+async def _dispatch(
+    uow: UnitOfWork,
+    store: DispatchStore,
+    case: Any,
+    decision: _Decision,
+    *,
+    now: datetime,
+    ack_within_h: float,
+    working: Any,
 ) -> None:
-    now = datetime.now(UTC)
-    entry, routing = await _decide(store, report, now)
+    """What follows from one routing decision: timeline, events, and a task per assignment."""
+    report, routing, entry = decision.report, decision.routing, decision.entry
+    trace.get_current_span().set_attributes({"linkage.case_id": str(case.id), "linkage.item_code": report.item_code})
+    await record(uow, store, case.id, actor=report.source_system, action="reported", detail=report.description)
     if routing.refusal is not None or entry is None:
         reason = routing.refusal or ""
-        await store.update_case(case_id, status=CaseStatus.NOT_ACCEPTED, refusal=reason)
-        await record(uow, store, case_id, actor="dispatch", action="not_accepted", detail=reason)
+        await record(uow, store, case.id, actor="dispatch", action="not_accepted", detail=reason)
         refused = CaseNotAccepted(
-            case_id=case_id, source_system=report.source_system, source_id=report.source_id, reason=reason
+            case_id=case.id, source_system=report.source_system, source_id=report.source_id, reason=reason
         )
-        await uow.emit(refused, about=str(case_id))
+        await uow.emit(refused, about=str(case.id))
         return
-    street = routing.street_code
-    assert street is not None
+    street = case.street_code
     trace.get_current_span().set_attribute("linkage.street_code", street)
-    case = await store.update_case_returning(case_id, status=CaseStatus.DISPATCHED, street_code=street)
     detail = f"street {street}, catalogue v{entry.version}: {routing.street_rule}"
-    await record(uow, store, case_id, actor="dispatch", action="accepted", detail=detail)
+    await record(uow, store, case.id, actor="dispatch", action="accepted", detail=detail)
     accepted = CaseAccepted(
-        case_id=case_id,
+        case_id=case.id,
         source_system=report.source_system,
         source_id=report.source_id,
         item_code=report.item_code,
         street_code=street,
     )
-    await uow.emit(accepted, about=str(case_id))
-    working = await calendar(store) if routing.assignments else None
+    await uow.emit(accepted, about=str(case.id))
     for assignment in routing.assignments:
         task = NewTask(
             case, assignment.assignee_code, assignment.role, assignment.reason, entry.version, entry.time_limit
@@ -106,22 +131,63 @@ async def _route(
         await assign(uow, store, task, now=now, actor="dispatch", ack_within_h=ack_within_h, working=working)
 
 
-async def _decide(store: DispatchStore, report: CaseReported, now: datetime) -> tuple[RoutingEntry | None, Routing]:
-    """The item version in force when the case was reported (never later than now), and the routing by it."""
-    reported = report.reported_at if report.reported_at.tzinfo else report.reported_at.replace(tzinfo=UTC)
-    day = min(reported, now).astimezone(CHINA).date()
-    versions = await store.versions(report.item_code)
-    entry = in_force(versions, day)
-    grid_street, street_list = await store.street_and_list(report.grid_code, report.street_code)
-    street = case_street(report.street_code, grid_street)
-    open_cases = [s.value for s in OPEN_CASE]
-    routing = route(
-        item_code=report.item_code,
-        entry=entry,
-        reported_street=report.street_code,
-        grid_street=grid_street,
-        street_list=street_list if street else None,
-        covers=await store.covers(report.item_code, street, open_statuses=open_cases) if street else (),
-        pending=upcoming(versions, day),
-    )
-    return entry, routing
+async def _decide(
+    store: DispatchStore, reports: Mapping[uuid.UUID, CaseReported], now: datetime
+) -> dict[uuid.UUID, _Decision]:
+    """Route every report by the item version in force when it was reported (never later than now).
+
+    The routing facts (versions, grids, street lists, admissions, whistles) are read once for the batch.
+    """
+    if not reports:
+        return {}
+    versions = await store.versions_of({r.item_code for r in reports.values()})
+    grid_streets = await store.grid_streets({r.grid_code for r in reports.values()})
+    streets = {s for r in reports.values() if (s := case_street(r.street_code, grid_streets.get(r.grid_code)))}
+    lists = await store.street_lists(streets)
+    pairs = {
+        (r.item_code, s) for r in reports.values() if (s := case_street(r.street_code, grid_streets.get(r.grid_code)))
+    }
+    covers = await store.covers(pairs, open_statuses=[s.value for s in OPEN_CASE])
+    decisions = {}
+    for cause, report in reports.items():
+        reported = report.reported_at if report.reported_at.tzinfo else report.reported_at.replace(tzinfo=UTC)
+        day = min(reported, now).astimezone(CHINA).date()
+        item_versions = versions[report.item_code]
+        entry = in_force(item_versions, day)
+        grid_street = grid_streets.get(report.grid_code)
+        street = case_street(report.street_code, grid_street)
+        routing = route(
+            item_code=report.item_code,
+            entry=entry,
+            reported_street=report.street_code,
+            grid_street=grid_street,
+            street_list=lists.get(street) if street else None,
+            covers=covers[report.item_code, street] if street else (),
+            pending=upcoming(item_versions, day),
+        )
+        decisions[cause] = _Decision(report, _case_row(report, routing), entry, routing)
+    return decisions
+
+
+def _case_row(report: CaseReported, routing: Routing) -> dict[str, Any]:
+    """The case as stored: dispatched to its street, or not accepted with the reason (不予受理)."""
+    accepted = routing.refusal is None
+    return {
+        "id": uuid.uuid4(),
+        "source_system": report.source_system,
+        "source_id": report.source_id,
+        "item_code": report.item_code,
+        "grid_code": report.grid_code,
+        "street_code": routing.street_code if accepted else report.street_code,
+        "description": report.description,
+        "status": CaseStatus.DISPATCHED if accepted else CaseStatus.NOT_ACCEPTED,
+        "refusal": None if accepted else routing.refusal,
+        "reported_at": report.reported_at,
+        "address": report.address,
+        "lat": report.lat,
+        "long": report.long,
+    }
+
+
+def _source(report: CaseReported) -> tuple[str, str]:
+    return report.source_system, report.source_id

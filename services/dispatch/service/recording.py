@@ -42,16 +42,7 @@ async def record(
 ) -> None:
     """One transition: a timeline entry (who, when, why, trace id) and an audit row, in the caller's transaction."""
     await store.note(case_id, actor=actor, action=action, detail=detail, trace_id=current_trace_id())
-    if store.held_audits is not None:  # the use case writes them all at once before it commits
-        row = {"action": action, "entity": entity or f"case:{case_id}", "before": before, "after": after}
-        store.held_audits.append({**row, "trace_id": current_trace_id()})
-        return
     await uow.audit(action=action, entity=entity or f"case:{case_id}", before=before, after=after)
-
-
-async def flush_held(uow: UnitOfWork, store: DispatchStore) -> None:
-    """Write what ``store.hold_notes`` held back: one timeline insert, one audit insert, as ``uow.audit`` would."""
-    await uow.audit_many(await store.flush_notes())
 
 
 async def calendar(store: DispatchStore) -> WorkingCalendar:

@@ -3,11 +3,11 @@
 from __future__ import annotations
 
 import uuid
-from collections.abc import Sequence
+from collections.abc import Collection, Sequence
 from typing import Any
 
 import sqlalchemy as sa
-from sqlalchemy.dialects.postgresql import UUID, insert
+from sqlalchemy.dialects.postgresql import insert
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from contracts import TimeLimit
@@ -69,12 +69,6 @@ class Projection:
             )
         )
 
-    async def street_of_grid(self, grid_code: str) -> str | None:
-        street: str | None = await self.session.scalar(
-            sa.select(grids.c.street_code).where(grids.c.grid_code == grid_code)
-        )
-        return street
-
     async def grid_map(self) -> Sequence[Row]:
         return (await self.session.execute(sa.select(grids).order_by(grids.c.grid_code))).all()
 
@@ -95,34 +89,30 @@ class Projection:
             )
         )
 
-    async def street_list(self, street_code: str) -> StreetList | None:
-        query = sa.select(street_lists).where(street_lists.c.street_code == street_code)
-        row = (await self.session.execute(query)).first()
-        if row is None:
-            return None
-        return StreetList(row.street_code, row.revision, frozenset(row.item_codes), row.filing_no)
+    async def versions_of(self, item_codes: Collection[str]) -> dict[str, list[RoutingEntry]]:
+        """Every version of each of ``item_codes`` (an unknown code has none), oldest first."""
+        query = (
+            sa.select(item_versions)
+            .where(item_versions.c.item_code.in_(list(item_codes)))
+            .order_by(item_versions.c.item_code, item_versions.c.version)
+        )
+        found: dict[str, list[RoutingEntry]] = {code: [] for code in item_codes}
+        for row in await self.session.execute(query):
+            found[row.item_code].append(_entry(row))
+        return found
 
-    async def street_and_list(
-        self, grid_code: str, reported_street: str | None
-    ) -> tuple[str | None, StreetList | None]:
-        """In one query: the street the grid maps to, and the list of the case's street (the reported one, else the
-        grid's; no list when the case lies in no street), as ``street_of_grid`` and ``street_list`` would give."""
-        grid_street = sa.select(grids.c.street_code).where(grids.c.grid_code == grid_code).scalar_subquery()
-        street = sa.literal(reported_street, sa.Text) if reported_street else grid_street
-        one = sa.select(sa.literal(1).label("one")).subquery()
-        listed = sa.and_(street_lists.c.street_code == street, street != "")
-        query = sa.select(
-            grid_street.label("grid_street"),
-            street_lists.c.street_code,
-            street_lists.c.revision,
-            street_lists.c.item_codes,
-            street_lists.c.filing_no,
-        ).select_from(one.outerjoin(street_lists, listed))
-        row = (await self.session.execute(query)).one()
-        found: str | None = row.grid_street
-        if row.street_code is None:
-            return found, None
-        return found, StreetList(row.street_code, row.revision, frozenset(row.item_codes), row.filing_no)
+    async def grid_streets(self, grid_codes: Collection[str]) -> dict[str, str]:
+        """The street each known grid lies in."""
+        query = sa.select(grids.c.grid_code, grids.c.street_code).where(grids.c.grid_code.in_(list(grid_codes)))
+        return {row.grid_code: row.street_code for row in await self.session.execute(query)}
+
+    async def street_lists(self, street_codes: Collection[str]) -> dict[str, StreetList]:
+        """The published list (一街一单) of each street that has one."""
+        query = sa.select(street_lists).where(street_lists.c.street_code.in_(list(street_codes)))
+        return {
+            row.street_code: StreetList(row.street_code, row.revision, frozenset(row.item_codes), row.filing_no)
+            for row in await self.session.execute(query)
+        }
 
     async def add_admission(
         self, application_id: uuid.UUID, *, item_code: str, kind: str, street_codes: Sequence[str], reason: str
@@ -131,49 +121,39 @@ class Projection:
         statement = insert(admissions).values(application_id=application_id, **values)
         await self.session.execute(statement.on_conflict_do_nothing())
 
-    async def covers(self, item_code: str, street_code: str, *, open_statuses: Sequence[str]) -> list[Cover]:
-        """Approved admissions of the item naming the street (or none: district-wide), and open whistles."""
-        admitted = sa.select(admissions).where(
-            admissions.c.item_code == item_code,
-            sa.or_(
-                sa.func.cardinality(admissions.c.street_codes) == 0, admissions.c.street_codes.contains([street_code])
-            ),
-        )
+    async def covers(
+        self, pairs: Collection[tuple[str, str]], *, open_statuses: Sequence[str]
+    ) -> dict[tuple[str, str], list[Cover]]:
+        """For each (item, street): approved admissions of the item naming the street (or none: district-wide),
+        by application id, then the open whistles of the item in the street, by when blown."""
+        found: dict[tuple[str, str], list[Cover]] = {pair: [] for pair in pairs}
+        if not found:
+            return found
+        items = sorted({item for item, _ in found})
+        streets = sorted({street for _, street in found})
+        admitted = sa.select(admissions).where(admissions.c.item_code.in_(items)).order_by(admissions.c.application_id)
+        for row in await self.session.execute(admitted):
+            for street in streets if not row.street_codes else row.street_codes:
+                if (row.item_code, street) in found:
+                    cover = Cover(CoverKind.ADMISSION, str(row.application_id), f"{row.kind}: {row.reason}")
+                    found[row.item_code, street].append(cover)
         whistled = (
-            sa.select(whistles.c.id, whistles.c.reason, cases.c.id.label("case_id"))
+            sa.select(
+                whistles.c.id, whistles.c.reason, whistles.c.street_code, cases.c.id.label("case_id"), cases.c.item_code
+            )
             .join(cases, cases.c.id == whistles.c.case_id)
             .where(
-                whistles.c.street_code == street_code,
-                cases.c.item_code == item_code,
+                whistles.c.street_code.in_(streets),
+                cases.c.item_code.in_(items),
                 cases.c.status.in_(open_statuses),
             )
+            .order_by(whistles.c.blown_at)
         )
-        # one round trip: admissions (by application id), then whistles (by when blown)
-        both = sa.union_all(
-            admitted.with_only_columns(
-                sa.literal(0).label("part"),
-                sa.func.row_number().over(order_by=admissions.c.application_id).label("rank"),
-                admissions.c.application_id.label("id"),
-                admissions.c.kind,
-                admissions.c.reason,
-                sa.cast(sa.null(), UUID(as_uuid=True)).label("case_id"),
-            ),
-            whistled.with_only_columns(
-                sa.literal(1).label("part"),
-                sa.func.row_number().over(order_by=whistles.c.blown_at).label("rank"),
-                whistles.c.id,
-                sa.cast(sa.null(), sa.Text).label("kind"),
-                whistles.c.reason,
-                cases.c.id.label("case_id"),
-            ),
-        ).subquery()
-        rows = await self.session.execute(sa.select(both).order_by(both.c.part, both.c.rank))
-        return [
-            Cover(CoverKind.ADMISSION, str(row.id), f"{row.kind}: {row.reason}")
-            if row.part == 0
-            else Cover(CoverKind.WHISTLE, str(row.id), f"{row.reason}, on case {row.case_id}")
-            for row in rows
-        ]
+        for row in await self.session.execute(whistled):
+            if (row.item_code, row.street_code) in found:
+                cover = Cover(CoverKind.WHISTLE, str(row.id), f"{row.reason}, on case {row.case_id}")
+                found[row.item_code, row.street_code].append(cover)
+        return found
 
 
 def _entry(row: Row) -> RoutingEntry:

@@ -20,22 +20,28 @@ Row = sa.Row[Any]
 class DispatchStore(Projection):
     """Cases, tasks, timeline, deferrals and the calendar, over the catalogue projection."""
 
-    held_notes: list[dict[str, Any]] | None = None  # see hold_notes
-    held_audits: list[dict[str, Any]] | None = None
+    held_tasks: list[dict[str, Any]] | None = None  # see hold_writes
+    held_notes: list[dict[str, Any]] | None = None
 
     # -- cases and tasks
 
-    async def add_case(self, **values: Any) -> bool:
-        """Insert a case; False when the source already reported it (same source system and id)."""
-        inserted = await self.session.execute(
-            insert(cases).values(**values).on_conflict_do_nothing(constraint="cases_source_key").returning(cases.c.id)
+    async def add_cases(self, rows: Sequence[dict[str, Any]]) -> dict[uuid.UUID, Row]:
+        """Insert cases in one statement; a case its source reported already (same source system and id, in an
+        earlier transaction or earlier in ``rows``) is left out. The inserted rows, by id."""
+        if not rows:
+            return {}
+        statement = (
+            insert(cases).values(list(rows)).on_conflict_do_nothing(constraint="cases_source_key").returning(*cases.c)
         )
-        return inserted.first() is not None
+        return {row.id: row for row in await self.session.execute(statement)}
 
-    async def case_by_source(self, source_system: str, source_id: str) -> uuid.UUID | None:
-        query = sa.select(cases.c.id).where(cases.c.source_system == source_system, cases.c.source_id == source_id)
-        found: uuid.UUID | None = await self.session.scalar(query)
-        return found
+    async def cases_by_source(self, keys: Sequence[tuple[str, str]]) -> dict[tuple[str, str], uuid.UUID]:
+        """Case ids by (source system, source id)."""
+        if not keys:
+            return {}
+        source = sa.tuple_(cases.c.source_system, cases.c.source_id)
+        query = sa.select(cases.c.source_system, cases.c.source_id, cases.c.id).where(source.in_(list(keys)))
+        return {(row.source_system, row.source_id): row.id for row in await self.session.execute(query)}
 
     async def case(self, case_id: uuid.UUID, *, lock: bool = False) -> Row | None:
         query = sa.select(cases).where(cases.c.id == case_id)
@@ -54,6 +60,9 @@ class DispatchStore(Projection):
         return row
 
     async def add_task(self, **values: Any) -> None:
+        if self.held_tasks is not None:
+            self.held_tasks.append(values)
+            return
         await self.session.execute(tasks.insert().values(**values))
 
     async def task(self, task_id: uuid.UUID) -> Row | None:
@@ -66,21 +75,23 @@ class DispatchStore(Projection):
         query = sa.select(tasks).where(tasks.c.case_id == case_id).order_by(tasks.c.role.desc(), tasks.c.assignee_code)
         return (await self.session.execute(query)).all()
 
-    def hold_notes(self) -> None:
-        """Collect timeline entries (and audit rows) instead of inserting each; ``flush_notes`` writes them at once.
+    def hold_writes(self) -> None:
+        """Collect new tasks and timeline entries instead of inserting each; ``flush_writes`` writes them at once.
 
-        The use case flushes before it commits; entries keep the order they were noted in.
+        For hot paths (intake of a batch of cases): the use case flushes before it commits; entries keep the
+        order they were noted in.
         """
+        self.held_tasks = []
         self.held_notes = []
-        self.held_audits = []
 
-    async def flush_notes(self) -> list[dict[str, Any]]:
-        """Insert the held timeline entries in one statement; hand back the held audit rows for the caller."""
-        notes, audits = self.held_notes, self.held_audits
-        self.held_notes = self.held_audits = None
+    async def flush_writes(self) -> None:
+        """Insert the held tasks, then the held timeline entries: one statement each."""
+        held_tasks, notes = self.held_tasks, self.held_notes
+        self.held_tasks = self.held_notes = None
+        if held_tasks:
+            await self.session.execute(tasks.insert(), held_tasks)
         if notes:
-            await self.session.execute(timeline.insert().values(notes))
-        return audits or []
+            await self.session.execute(timeline.insert(), notes)
 
     async def note(self, case_id: uuid.UUID, *, actor: str, action: str, detail: str, trace_id: str | None) -> None:
         values = {"case_id": case_id, "actor": actor, "action": action, "detail": detail, "trace_id": trace_id}
