@@ -43,7 +43,7 @@ class EvaluationStore:
         if not rows:
             return 0
         inserted = await self.session.execute(
-            insert(assignments).values(list(rows)).on_conflict_do_nothing().returning(assignments.c.task_id)
+            insert(assignments).on_conflict_do_nothing().returning(assignments.c.task_id), list(rows)
         )
         return len(inserted.all())
 

@@ -10,6 +10,7 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import logging
+import uuid
 from collections.abc import Awaitable, Callable, Sequence
 from dataclasses import dataclass
 from typing import Any, Generic
@@ -194,39 +195,46 @@ class Consumer(Generic[EventT]):
     async def consume_many(self, msgs: Sequence[Msg], traces: Sequence[Context]) -> list[str]:
         """Handle a fetched batch in one transaction through ``many``, then ack every message; outcomes in order.
 
-        Unparseable messages are dead-lettered on their own; if the batch fails, each message is handled
-        alone, with the usual retries, under its own trace.
+        Unparseable messages are dead-lettered on their own, and a second copy of an event in the batch is
+        only acked. If the batch fails, each message is handled alone, with the usual retries, under its
+        own trace.
         """
         many = self.subscription.many
         assert many is not None
         outcomes = ["acked"] * len(msgs)
-        batch: list[tuple[int, CloudEvent[EventT]]] = []
+        events: dict[uuid.UUID, CloudEvent[EventT]] = {}
+        first: dict[uuid.UUID, Context] = {}  # the trace each event came in with
         for index, msg in enumerate(msgs):
             try:
-                batch.append((index, decode(msg.data, self.subscription.contract)))
+                envelope = decode(msg.data, self.subscription.contract)
             except ValidationError as error:
                 deliveries = msg.metadata.num_delivered or 1
                 await self._give_up(msg, f"unparseable {self.subscription.contract.TYPE}: {error}", deliveries)
                 outcomes[index] = "dead-lettered"
-        if not batch:
+                continue
+            if envelope.id not in events:
+                events[envelope.id] = envelope
+                first[envelope.id] = traces[index]
+        live = [index for index, outcome in enumerate(outcomes) if outcome == "acked"]
+        if not live:
             return outcomes
-        uow = self.uow_factory(inbox_key=(self.durable, [envelope.id for _, envelope in batch]))
-        for index, envelope in batch:
-            uow.follow(envelope.id, traces[index])
+        uow = self.uow_factory(inbox_key=(self.durable, list(events)))
+        for event_id, trace in first.items():
+            uow.follow(event_id, trace)
         try:
-            await many([envelope for _, envelope in batch], uow)
+            await many(list(events.values()), uow)
         except Exception as error:
             log.warning(
-                "%s: a batch of %d failed (%r); handling its messages one by one", self.durable, len(batch), error
+                "%s: a batch of %d failed (%r); handling its messages one by one", self.durable, len(live), error
             )
-            for index, _ in batch:
+            for index in live:
                 token = otel_context.attach(traces[index])
                 try:
                     outcomes[index] = await self.consume(msgs[index])
                 finally:
                     otel_context.detach(token)
             return outcomes
-        for index, _ in batch:
+        for index in live:
             await msgs[index].ack()  # only now: the batch's transaction has committed
         return outcomes
 

@@ -147,9 +147,7 @@ class UnitOfWork:
     async def _claim(self, consumer: str, event_ids: list[uuid.UUID]) -> frozenset[uuid.UUID]:
         inbox = self._tables.inbox
         claimed = await self.session.execute(
-            insert(inbox)
-            .values([{"consumer": consumer, "event_id": event_id} for event_id in event_ids])
-            .on_conflict_do_nothing()
-            .returning(inbox.c.event_id)
+            insert(inbox).on_conflict_do_nothing().returning(inbox.c.event_id),
+            [{"consumer": consumer, "event_id": event_id} for event_id in event_ids],
         )
         return frozenset(claimed.scalars())

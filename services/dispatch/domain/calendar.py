@@ -12,6 +12,7 @@ from collections.abc import Mapping
 from dataclasses import dataclass, field
 from datetime import date, datetime, time, timedelta
 from enum import StrEnum
+from typing import Any, cast
 from zoneinfo import ZoneInfo
 
 import chinese_calendar
@@ -59,15 +60,22 @@ class Deadline:
 @dataclass(frozen=True)
 class WorkingCalendar:
     notices: Mapping[int, YearNotice] = field(default_factory=dict)
+    _known: dict[date | int, Any] = field(default_factory=dict, init=False, repr=False, compare=False)
+    """What was asked already (a day's verdict, a year's source): deadlines ask about the same days again."""
 
     def source(self, year: int) -> CalendarSource:
+        if (known := self._known.get(year)) is not None:
+            return cast(CalendarSource, known)
         if year in self.notices:
-            return CalendarSource.NOTICE
-        try:
-            chinese_calendar.is_workday(date(year, 6, 1))
-        except NotImplementedError:
-            return CalendarSource.WEEKDAYS
-        return CalendarSource.PACKAGE
+            source = CalendarSource.NOTICE
+        else:
+            try:
+                chinese_calendar.is_workday(date(year, 6, 1))
+                source = CalendarSource.PACKAGE
+            except NotImplementedError:
+                source = CalendarSource.WEEKDAYS
+        self._known[year] = source
+        return source
 
     def warning(self, year: int) -> str | None:
         if self.source(year) is not CalendarSource.WEEKDAYS:
@@ -75,13 +83,18 @@ class WorkingCalendar:
         return f"no holiday data for {year}: counted Monday to Friday until the office loads the State Council notice"
 
     def is_workday(self, day: date) -> bool:
+        if (known := self._known.get(day)) is not None:
+            return cast(bool, known)
         source = self.source(day.year)
         if source is CalendarSource.NOTICE:
             notice = self.notices[day.year]
-            return day in notice.workdays or (day.weekday() < 5 and day not in notice.holidays)
-        if source is CalendarSource.PACKAGE:
-            return bool(chinese_calendar.is_workday(day))
-        return day.weekday() < 5
+            workday = day in notice.workdays or (day.weekday() < 5 and day not in notice.holidays)
+        elif source is CalendarSource.PACKAGE:
+            workday = bool(chinese_calendar.is_workday(day))
+        else:
+            workday = day.weekday() < 5
+        self._known[day] = workday
+        return workday
 
     def deadline(self, start: datetime, limit: TimeLimit) -> Deadline:
         """When a limit counted from ``start`` runs out; working days count from the next working day (次日起算)."""

@@ -30,10 +30,9 @@ class DispatchStore(Projection):
         earlier transaction or earlier in ``rows``) is left out. The inserted rows, by id."""
         if not rows:
             return {}
-        statement = (
-            insert(cases).values(list(rows)).on_conflict_do_nothing(constraint="cases_source_key").returning(*cases.c)
-        )
-        return {row.id: row for row in await self.session.execute(statement)}
+        # executemany form: compiled once and cached, sent as multi-row inserts (``.values([...])`` recompiles)
+        statement = insert(cases).on_conflict_do_nothing(constraint="cases_source_key").returning(*cases.c)
+        return {row.id: row for row in await self.session.execute(statement, list(rows))}
 
     async def cases_by_source(self, keys: Sequence[tuple[str, str]]) -> dict[tuple[str, str], uuid.UUID]:
         """Case ids by (source system, source id)."""
