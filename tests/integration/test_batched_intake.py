@@ -81,7 +81,7 @@ class Intake:
         return await self.consumer.consume_many(messages, traces)
 
     async def unsettled(self, *, expected: int) -> int:
-        """Messages delivered and not acked; JetStream applies acks asynchronously, so wait up to 5 s for ``expected``."""
+        """Messages delivered and not acked; acks apply asynchronously, so wait up to 5 s for ``expected``."""
         for _ in range(50):
             info = await self.js.consumer_info(self.consumer.stream, self.consumer.durable)
             if info.num_pending == 0 and info.num_ack_pending == expected:
