@@ -6,12 +6,12 @@ from collections.abc import Sequence
 from typing import Any
 
 import sqlalchemy as sa
-from sqlalchemy.dialects.postgresql import UUID, insert
+from sqlalchemy.dialects.postgresql import UUID
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from contracts.events.dispatch import TaskRole
 from services.evaluation.domain import Period
-from services.runtime.db import plumbing_tables
+from services.runtime.db import insert_rows, plumbing_tables
 
 metadata = sa.MetaData(schema="evaluation")
 plumbing = plumbing_tables(metadata)
@@ -43,7 +43,7 @@ class EvaluationStore:
         if not rows:
             return 0
         inserted = await self.session.execute(
-            insert(assignments).on_conflict_do_nothing().returning(assignments.c.task_id), list(rows)
+            insert_rows(assignments, rows).on_conflict_do_nothing().returning(assignments.c.task_id)
         )
         return len(inserted.all())
 

@@ -2,10 +2,12 @@
 
 from __future__ import annotations
 
+from collections.abc import Collection, Mapping, Sequence
 from dataclasses import dataclass
+from typing import Any
 
 import sqlalchemy as sa
-from sqlalchemy.dialects.postgresql import JSONB, UUID
+from sqlalchemy.dialects.postgresql import ARRAY, JSONB, UUID, Insert, insert
 from sqlalchemy.ext.asyncio import AsyncEngine, AsyncSession, async_sessionmaker, create_async_engine
 
 
@@ -19,6 +21,26 @@ def create_engine(url: str, *, pool_size: int) -> AsyncEngine:
 
 def sessionmaker(engine: AsyncEngine) -> async_sessionmaker[AsyncSession]:
     return async_sessionmaker(engine, expire_on_commit=False)
+
+
+# Statements whose text does not depend on how many values they carry. asyncpg prepares each distinct
+# text once per connection (a round trip) and keeps 100; ``IN (...)`` lists and multi-row ``VALUES``
+# render a new text for every length, so batches of varying size would prepare again nearly every time.
+
+
+def any_of(column: sa.ColumnElement[Any], values: Collection[Any]) -> sa.ColumnElement[bool]:
+    """``column = ANY(:array)``: the ``IN`` test as one array parameter."""
+    return column == sa.any_(sa.literal(list(values), ARRAY(column.type)))
+
+
+def insert_rows(table: sa.Table, rows: Sequence[Mapping[str, Any]]) -> Insert:
+    """``INSERT ... SELECT unnest(:column_1), unnest(:column_2), ...``: many rows, one array per column.
+
+    Every row must have the same keys; ``on_conflict_*`` and ``returning`` chain on as usual.
+    """
+    columns = [table.c[name] for name in rows[0]]
+    arrays = [sa.func.unnest(sa.literal([row[c.name] for row in rows], ARRAY(c.type))) for c in columns]
+    return insert(table).from_select(columns, sa.select(*arrays))
 
 
 @dataclass(frozen=True)

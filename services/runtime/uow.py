@@ -18,12 +18,11 @@ from typing import Any, Self, TypeVar
 
 from opentelemetry import context as otel_context
 from opentelemetry import propagate
-from sqlalchemy.dialects.postgresql import insert
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
 from contracts import IntegrationEvent, encode
 from contracts.envelope import CONTENT_TYPE, envelop
-from services.runtime.db import PlumbingTables
+from services.runtime.db import PlumbingTables, insert_rows
 from services.runtime.telemetry import current_trace_id
 
 R = TypeVar("R")
@@ -146,8 +145,8 @@ class UnitOfWork:
 
     async def _claim(self, consumer: str, event_ids: list[uuid.UUID]) -> frozenset[uuid.UUID]:
         inbox = self._tables.inbox
+        rows = [{"consumer": consumer, "event_id": event_id} for event_id in event_ids]
         claimed = await self.session.execute(
-            insert(inbox).on_conflict_do_nothing().returning(inbox.c.event_id),
-            [{"consumer": consumer, "event_id": event_id} for event_id in event_ids],
+            insert_rows(inbox, rows).on_conflict_do_nothing().returning(inbox.c.event_id)
         )
         return frozenset(claimed.scalars())

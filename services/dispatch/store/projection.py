@@ -13,6 +13,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from contracts import TimeLimit
 from services.dispatch.domain import Cover, CoverKind, RoutingEntry, StreetList
 from services.dispatch.store.tables import admissions, cases, grids, item_versions, street_lists, whistles
+from services.runtime.db import any_of
 
 Row = sa.Row[Any]
 
@@ -93,7 +94,7 @@ class Projection:
         """Every version of each of ``item_codes`` (an unknown code has none), oldest first."""
         query = (
             sa.select(item_versions)
-            .where(item_versions.c.item_code.in_(list(item_codes)))
+            .where(any_of(item_versions.c.item_code, item_codes))
             .order_by(item_versions.c.item_code, item_versions.c.version)
         )
         found: dict[str, list[RoutingEntry]] = {code: [] for code in item_codes}
@@ -103,12 +104,12 @@ class Projection:
 
     async def grid_streets(self, grid_codes: Collection[str]) -> dict[str, str]:
         """The street each known grid lies in."""
-        query = sa.select(grids.c.grid_code, grids.c.street_code).where(grids.c.grid_code.in_(list(grid_codes)))
+        query = sa.select(grids.c.grid_code, grids.c.street_code).where(any_of(grids.c.grid_code, grid_codes))
         return {row.grid_code: row.street_code for row in await self.session.execute(query)}
 
     async def street_lists(self, street_codes: Collection[str]) -> dict[str, StreetList]:
         """The published list (一街一单) of each street that has one."""
-        query = sa.select(street_lists).where(street_lists.c.street_code.in_(list(street_codes)))
+        query = sa.select(street_lists).where(any_of(street_lists.c.street_code, street_codes))
         return {
             row.street_code: StreetList(row.street_code, row.revision, frozenset(row.item_codes), row.filing_no)
             for row in await self.session.execute(query)
@@ -131,7 +132,9 @@ class Projection:
             return found
         items = sorted({item for item, _ in found})
         streets = sorted({street for _, street in found})
-        admitted = sa.select(admissions).where(admissions.c.item_code.in_(items)).order_by(admissions.c.application_id)
+        admitted = (
+            sa.select(admissions).where(any_of(admissions.c.item_code, items)).order_by(admissions.c.application_id)
+        )
         for row in await self.session.execute(admitted):
             for street in streets if not row.street_codes else row.street_codes:
                 if (row.item_code, street) in found:
@@ -143,9 +146,9 @@ class Projection:
             )
             .join(cases, cases.c.id == whistles.c.case_id)
             .where(
-                whistles.c.street_code.in_(streets),
-                cases.c.item_code.in_(items),
-                cases.c.status.in_(open_statuses),
+                any_of(whistles.c.street_code, streets),
+                any_of(cases.c.item_code, items),
+                any_of(cases.c.status, open_statuses),
             )
             .order_by(whistles.c.blown_at)
         )

@@ -13,6 +13,7 @@ from sqlalchemy.dialects.postgresql import insert
 from services.dispatch.domain import YearNotice
 from services.dispatch.store.projection import Projection
 from services.dispatch.store.tables import calendar_years, cases, deferrals, tasks, timeline, whistles
+from services.runtime.db import any_of, insert_rows
 
 Row = sa.Row[Any]
 
@@ -30,17 +31,20 @@ class DispatchStore(Projection):
         earlier transaction or earlier in ``rows``) is left out. The inserted rows, by id."""
         if not rows:
             return {}
-        # executemany form: compiled once and cached, sent as multi-row inserts (``.values([...])`` recompiles)
-        statement = insert(cases).on_conflict_do_nothing(constraint="cases_source_key").returning(*cases.c)
-        return {row.id: row for row in await self.session.execute(statement, list(rows))}
+        statement = insert_rows(cases, rows).on_conflict_do_nothing(constraint="cases_source_key").returning(*cases.c)
+        return {row.id: row for row in await self.session.execute(statement)}
 
     async def cases_by_source(self, keys: Sequence[tuple[str, str]]) -> dict[tuple[str, str], uuid.UUID]:
         """Case ids by (source system, source id)."""
         if not keys:
             return {}
-        source = sa.tuple_(cases.c.source_system, cases.c.source_id)
-        query = sa.select(cases.c.source_system, cases.c.source_id, cases.c.id).where(source.in_(list(keys)))
-        return {(row.source_system, row.source_id): row.id for row in await self.session.execute(query)}
+        systems, ids = zip(*keys, strict=True)
+        query = sa.select(cases.c.source_system, cases.c.source_id, cases.c.id).where(
+            any_of(cases.c.source_system, set(systems)), any_of(cases.c.source_id, set(ids))
+        )
+        wanted = set(keys)
+        found = await self.session.execute(query)
+        return {(r.source_system, r.source_id): r.id for r in found if (r.source_system, r.source_id) in wanted}
 
     async def case(self, case_id: uuid.UUID, *, lock: bool = False) -> Row | None:
         query = sa.select(cases).where(cases.c.id == case_id)
