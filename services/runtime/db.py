@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from collections.abc import Collection, Mapping, Sequence
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from typing import Any
 
@@ -28,9 +28,12 @@ def sessionmaker(engine: AsyncEngine) -> async_sessionmaker[AsyncSession]:
 # render a new text for every length, so batches of varying size would prepare again nearly every time.
 
 
-def any_of(column: sa.ColumnElement[Any], values: Collection[Any]) -> sa.ColumnElement[bool]:
-    """``column = ANY(:array)``: the ``IN`` test as one array parameter."""
-    return column == sa.any_(sa.literal(list(values), ARRAY(column.type)))
+def any_of(column: sa.ColumnElement[Any], parameter: str) -> sa.ColumnElement[bool]:
+    """``column = ANY(:parameter)``: the ``IN`` test with one array parameter, given at execution.
+
+    Built once at import, such a statement also skips SQLAlchemy's per-call construction and cache key.
+    """
+    return column == sa.any_(sa.bindparam(parameter, type_=ARRAY(column.type)))
 
 
 def insert_rows(table: sa.Table, rows: Sequence[Mapping[str, Any]]) -> Insert:

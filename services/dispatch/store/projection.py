@@ -92,27 +92,22 @@ class Projection:
 
     async def versions_of(self, item_codes: Collection[str]) -> dict[str, list[RoutingEntry]]:
         """Every version of each of ``item_codes`` (an unknown code has none), oldest first."""
-        query = (
-            sa.select(item_versions)
-            .where(any_of(item_versions.c.item_code, item_codes))
-            .order_by(item_versions.c.item_code, item_versions.c.version)
-        )
         found: dict[str, list[RoutingEntry]] = {code: [] for code in item_codes}
-        for row in await self.session.execute(query):
+        for row in await self.session.execute(_VERSIONS_OF, {"items": list(item_codes)}):
             found[row.item_code].append(_entry(row))
         return found
 
     async def grid_streets(self, grid_codes: Collection[str]) -> dict[str, str]:
         """The street each known grid lies in."""
-        query = sa.select(grids.c.grid_code, grids.c.street_code).where(any_of(grids.c.grid_code, grid_codes))
-        return {row.grid_code: row.street_code for row in await self.session.execute(query)}
+        rows = await self.session.execute(_GRID_STREETS, {"grids": list(grid_codes)})
+        return {row.grid_code: row.street_code for row in rows}
 
     async def street_lists(self, street_codes: Collection[str]) -> dict[str, StreetList]:
         """The published list (一街一单) of each street that has one."""
-        query = sa.select(street_lists).where(any_of(street_lists.c.street_code, street_codes))
+        rows = await self.session.execute(_STREET_LISTS, {"streets": list(street_codes)})
         return {
             row.street_code: StreetList(row.street_code, row.revision, frozenset(row.item_codes), row.filing_no)
-            for row in await self.session.execute(query)
+            for row in rows
         }
 
     async def add_admission(
@@ -132,31 +127,40 @@ class Projection:
             return found
         items = sorted({item for item, _ in found})
         streets = sorted({street for _, street in found})
-        admitted = (
-            sa.select(admissions).where(any_of(admissions.c.item_code, items)).order_by(admissions.c.application_id)
-        )
-        for row in await self.session.execute(admitted):
+        for row in await self.session.execute(_ADMISSIONS_OF, {"items": items}):
             for street in streets if not row.street_codes else row.street_codes:
                 if (row.item_code, street) in found:
                     cover = Cover(CoverKind.ADMISSION, str(row.application_id), f"{row.kind}: {row.reason}")
                     found[row.item_code, street].append(cover)
-        whistled = (
-            sa.select(
-                whistles.c.id, whistles.c.reason, whistles.c.street_code, cases.c.id.label("case_id"), cases.c.item_code
-            )
-            .join(cases, cases.c.id == whistles.c.case_id)
-            .where(
-                any_of(whistles.c.street_code, streets),
-                any_of(cases.c.item_code, items),
-                any_of(cases.c.status, open_statuses),
-            )
-            .order_by(whistles.c.blown_at)
-        )
-        for row in await self.session.execute(whistled):
+        whistled = {"items": items, "streets": streets, "open": list(open_statuses)}
+        for row in await self.session.execute(_OPEN_WHISTLES, whistled):
             if (row.item_code, row.street_code) in found:
                 cover = Cover(CoverKind.WHISTLE, str(row.id), f"{row.reason}, on case {row.case_id}")
                 found[row.item_code, row.street_code].append(cover)
         return found
+
+
+# Intake's reads, built once: every batch runs them (see services.runtime.db.any_of).
+_VERSIONS_OF = (
+    sa.select(item_versions)
+    .where(any_of(item_versions.c.item_code, "items"))
+    .order_by(item_versions.c.item_code, item_versions.c.version)
+)
+_GRID_STREETS = sa.select(grids.c.grid_code, grids.c.street_code).where(any_of(grids.c.grid_code, "grids"))
+_STREET_LISTS = sa.select(street_lists).where(any_of(street_lists.c.street_code, "streets"))
+_ADMISSIONS_OF = (
+    sa.select(admissions).where(any_of(admissions.c.item_code, "items")).order_by(admissions.c.application_id)
+)
+_OPEN_WHISTLES = (
+    sa.select(whistles.c.id, whistles.c.reason, whistles.c.street_code, cases.c.id.label("case_id"), cases.c.item_code)
+    .join(cases, cases.c.id == whistles.c.case_id)
+    .where(
+        any_of(whistles.c.street_code, "streets"),
+        any_of(cases.c.item_code, "items"),
+        any_of(cases.c.status, "open"),
+    )
+    .order_by(whistles.c.blown_at)
+)
 
 
 def _entry(row: Row) -> RoutingEntry:

@@ -40,10 +40,10 @@ class DispatchStore(Projection):
             return {}
         systems, ids = zip(*keys, strict=True)
         query = sa.select(cases.c.source_system, cases.c.source_id, cases.c.id).where(
-            any_of(cases.c.source_system, set(systems)), any_of(cases.c.source_id, set(ids))
+            any_of(cases.c.source_system, "systems"), any_of(cases.c.source_id, "ids")
         )
         wanted = set(keys)
-        found = await self.session.execute(query)
+        found = await self.session.execute(query, {"systems": list(set(systems)), "ids": list(set(ids))})
         return {(r.source_system, r.source_id): r.id for r in found if (r.source_system, r.source_id) in wanted}
 
     async def case(self, case_id: uuid.UUID, *, lock: bool = False) -> Row | None:
