@@ -11,7 +11,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from contracts.events.dispatch import TaskRole
 from services.evaluation.domain import Period
-from services.runtime.db import insert_rows, plumbing_tables
+from services.runtime.db import as_arrays, insert_rows, plumbing_tables
 
 metadata = sa.MetaData(schema="evaluation")
 plumbing = plumbing_tables(metadata)
@@ -31,6 +31,12 @@ assignments = sa.Table(
     sa.Index("ix_assignments_assigned_at", "assigned_at"),
 )
 
+_RECORD_ASSIGNMENTS = (
+    insert_rows(assignments, ("task_id", "case_id", "assignee_code", "role", "item_code", "street_code", "assigned_at"))
+    .on_conflict_do_nothing()
+    .returning(assignments.c.task_id)
+)
+
 
 class EvaluationStore:
     """Queries over one session; the unit of work owns the transaction."""
@@ -42,9 +48,7 @@ class EvaluationStore:
         """Insert assignments in one statement, skipping tasks already recorded (re-sent events); how many were new."""
         if not rows:
             return 0
-        inserted = await self.session.execute(
-            insert_rows(assignments, rows).on_conflict_do_nothing().returning(assignments.c.task_id)
-        )
+        inserted = await self.session.execute(_RECORD_ASSIGNMENTS, as_arrays(rows))
         return len(inserted.all())
 
     async def assignment_counts(

@@ -36,14 +36,19 @@ def any_of(column: sa.ColumnElement[Any], parameter: str) -> sa.ColumnElement[bo
     return column == sa.any_(sa.bindparam(parameter, type_=ARRAY(column.type)))
 
 
-def insert_rows(table: sa.Table, rows: Sequence[Mapping[str, Any]]) -> Insert:
+def insert_rows(table: sa.Table, columns: Sequence[str]) -> Insert:
     """``INSERT ... SELECT unnest(:column_1), unnest(:column_2), ...``: many rows, one array per column.
 
-    Every row must have the same keys; ``on_conflict_*`` and ``returning`` chain on as usual.
+    Execute it with ``as_arrays(rows)``; ``on_conflict_*`` and ``returning`` chain on as usual.
     """
-    columns = [table.c[name] for name in rows[0]]
-    arrays = [sa.func.unnest(sa.literal([row[c.name] for row in rows], ARRAY(c.type))) for c in columns]
-    return insert(table).from_select(columns, sa.select(*arrays))
+    targets = [table.c[name] for name in columns]
+    arrays = [sa.func.unnest(sa.bindparam(c.name, type_=ARRAY(c.type))) for c in targets]
+    return insert(table).from_select(targets, sa.select(*arrays))
+
+
+def as_arrays(rows: Sequence[Mapping[str, Any]]) -> dict[str, list[Any]]:
+    """The parameters of an ``insert_rows`` statement: each column's values, row by row."""
+    return {name: [row[name] for row in rows] for name in rows[0]}
 
 
 @dataclass(frozen=True)

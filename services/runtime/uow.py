@@ -11,14 +11,17 @@ use case that handles a batch of events pays two statements for them, not two pe
 from __future__ import annotations
 
 import contextlib
+import functools
 import uuid
 from collections.abc import Callable, Iterator, Mapping, Sequence
 from types import TracebackType
 from typing import Any, Self, TypeVar
 
+import sqlalchemy as sa
 from opentelemetry import context as otel_context
 from opentelemetry import propagate
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
+from sqlalchemy.sql import Executable
 
 from contracts import IntegrationEvent, encode
 from contracts.envelope import CONTENT_TYPE, envelop
@@ -109,9 +112,9 @@ class UnitOfWork:
 
     async def commit(self) -> None:
         if self._outbox:
-            await self.session.execute(self._tables.outbox.insert(), self._outbox)
+            await self.session.execute(_insert_statement(self._tables.outbox), self._outbox)
         if self._audits:
-            await self.session.execute(self._tables.audit.insert(), self._audits)
+            await self.session.execute(_insert_statement(self._tables.audit), self._audits)
         self._outbox, self._audits = [], []
         await self.session.commit()
         if self._emitted and self._on_emit is not None:
@@ -144,9 +147,16 @@ class UnitOfWork:
         )
 
     async def _claim(self, consumer: str, event_ids: list[uuid.UUID]) -> frozenset[uuid.UUID]:
-        inbox = self._tables.inbox
-        rows = [{"consumer": consumer, "event_id": event_id} for event_id in event_ids]
-        claimed = await self.session.execute(
-            insert_rows(inbox, rows).on_conflict_do_nothing().returning(inbox.c.event_id)
-        )
-        return frozenset(claimed.scalars())
+        claim = {"consumer": [consumer] * len(event_ids), "event_id": event_ids}
+        return frozenset((await self.session.execute(_claim_statement(self._tables.inbox), claim)).scalars())
+
+
+@functools.cache
+def _claim_statement(inbox: sa.Table) -> Executable:
+    """Claim event ids for a consumer; returns those not claimed before. Built once per service."""
+    return insert_rows(inbox, ("consumer", "event_id")).on_conflict_do_nothing().returning(inbox.c.event_id)
+
+
+@functools.cache
+def _insert_statement(table: sa.Table) -> Executable:
+    return table.insert()

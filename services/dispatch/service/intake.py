@@ -11,6 +11,7 @@ import uuid
 from collections.abc import Mapping
 from dataclasses import dataclass
 from datetime import UTC, datetime
+from types import SimpleNamespace
 from typing import Any
 
 from opentelemetry import trace
@@ -70,7 +71,7 @@ async def take_cases(
         fresh = uow.unhandled(reports)
         decisions = await _decide(store, fresh, now)
         inserted = await store.add_cases([decision.row for decision in decisions.values()])
-        repeated = {d.row["id"] for d in decisions.values()} - inserted.keys()
+        repeated = {d.row["id"] for d in decisions.values()} - inserted
         earlier = await store.cases_by_source(
             [_source(d.report) for d in decisions.values() if d.row["id"] in repeated]
         )
@@ -78,10 +79,10 @@ async def take_cases(
         working = await calendar(store) if any(d.routing.assignments for d in decisions.values()) else None
         taken: dict[uuid.UUID, TakenCase] = {}
         for cause, decision in decisions.items():
-            case = inserted.get(decision.row["id"])
-            if case is None:  # the source had reported it: this event is handled, nothing changes
+            if decision.row["id"] not in inserted:  # the source had reported it: handled, nothing changes
                 taken[cause] = TakenCase(earlier[_source(decision.report)], fresh=False)
                 continue
+            case = SimpleNamespace(**decision.row)  # the row as inserted, read like one read back
             with uow.handling(cause):
                 await _dispatch(uow, store, case, decision, now=now, ack_within_h=ack_within_h, working=working)
             taken[cause] = TakenCase(case.id, fresh=True)

@@ -13,7 +13,7 @@ from sqlalchemy.dialects.postgresql import insert
 from services.dispatch.domain import YearNotice
 from services.dispatch.store.projection import Projection
 from services.dispatch.store.tables import calendar_years, cases, deferrals, tasks, timeline, whistles
-from services.runtime.db import any_of, insert_rows
+from services.runtime.db import any_of, as_arrays, insert_rows
 
 Row = sa.Row[Any]
 
@@ -26,13 +26,12 @@ class DispatchStore(Projection):
 
     # -- cases and tasks
 
-    async def add_cases(self, rows: Sequence[dict[str, Any]]) -> dict[uuid.UUID, Row]:
+    async def add_cases(self, rows: Sequence[dict[str, Any]]) -> set[uuid.UUID]:
         """Insert cases in one statement; a case its source reported already (same source system and id, in an
-        earlier transaction or earlier in ``rows``) is left out. The inserted rows, by id."""
+        earlier transaction or earlier in ``rows``) is left out. The ids of those inserted."""
         if not rows:
-            return {}
-        statement = insert_rows(cases, rows).on_conflict_do_nothing(constraint="cases_source_key").returning(*cases.c)
-        return {row.id: row for row in await self.session.execute(statement)}
+            return set()
+        return set((await self.session.execute(_ADD_CASES, as_arrays(rows))).scalars())
 
     async def cases_by_source(self, keys: Sequence[tuple[str, str]]) -> dict[tuple[str, str], uuid.UUID]:
         """Case ids by (source system, source id)."""
@@ -92,9 +91,9 @@ class DispatchStore(Projection):
         held_tasks, notes = self.held_tasks, self.held_notes
         self.held_tasks = self.held_notes = None
         if held_tasks:
-            await self.session.execute(tasks.insert(), held_tasks)
+            await self.session.execute(_INSERT_TASK, held_tasks)
         if notes:
-            await self.session.execute(timeline.insert(), notes)
+            await self.session.execute(_INSERT_NOTE, notes)
 
     async def note(self, case_id: uuid.UUID, *, actor: str, action: str, detail: str, trace_id: str | None) -> None:
         values = {"case_id": case_id, "actor": actor, "action": action, "detail": detail, "trace_id": trace_id}
@@ -248,3 +247,27 @@ class DispatchStore(Projection):
         }
         statement = insert(calendar_years).values(year=notice.year, **values)
         await self.session.execute(statement.on_conflict_do_update(index_elements=["year"], set_=values))
+
+
+# Intake's writes, built once (see services.runtime.db.insert_rows)
+CASE_COLUMNS = (
+    "id",
+    "source_system",
+    "source_id",
+    "item_code",
+    "grid_code",
+    "street_code",
+    "description",
+    "status",
+    "refusal",
+    "reported_at",
+    "address",
+    "lat",
+    "long",
+)
+"""What intake writes of a new case; the rest keeps its defaults."""
+_ADD_CASES = (
+    insert_rows(cases, CASE_COLUMNS).on_conflict_do_nothing(constraint="cases_source_key").returning(cases.c.id)
+)
+_INSERT_TASK = tasks.insert()
+_INSERT_NOTE = timeline.insert()
