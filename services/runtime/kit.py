@@ -86,7 +86,7 @@ class ServiceKit:
                     subscription,
                     service=self.name,
                     max_deliver=self.settings.max_deliver,
-                    batch=self.settings.consumer_batch,
+                    batch=self.settings.consumer_batch_many if subscription.many else self.settings.consumer_batch,
                     uow_factory=self.uow,
                     dead_letter=self.write_dead_letter,
                 )

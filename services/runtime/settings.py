@@ -24,6 +24,11 @@ class RuntimeSettings(BaseSettings):
     consumer_batch: int = Field(
         default=16, ge=1, description="Messages a pull consumer fetches at once; each runs concurrently on a connection"
     )
+    consumer_batch_many: int = Field(
+        default=128,
+        ge=1,
+        description="Messages a batch subscription (hot paths such as intake) takes into one transaction at most",
+    )
     stream_replicas: int = Field(
         default=1, ge=1, le=5, description="JetStream replicas: 1 on one machine, 3 in a cluster"
     )
