@@ -282,7 +282,9 @@ class PullLoop:
     loop), and the builtin ``TimeoutError`` that nats-py's ``fetch()`` raises kills it. This loop keeps up
     to ``limit`` messages in hand, fetches again once half of them are done, and wraps each message in
     one consumer span continuing the producer's trace. A subscription with a ``many`` handler gets each
-    fetch as one batch: under load the fetches fill up, and at a trickle each batch is a single message.
+    fetch as one batch, one batch at a time: what arrives while a batch is handled makes the next one,
+    so batches grow with the load (at a trickle each is a single message). Concurrent small batches
+    would each pay a transaction's fixed cost instead.
     """
 
     def __init__(self, subscriber: Any, consumer: Consumer[Any], *, limit: int, broker: Broker) -> None:
@@ -298,7 +300,7 @@ class PullLoop:
         try:
             while self.subscriber.running:
                 in_hand = sum(running.values())
-                if in_hand > self.limit // 2:
+                if in_hand > self.limit // 2 or (self.consumer.subscription.many and running):
                     await asyncio.wait(running, return_when=asyncio.FIRST_COMPLETED)
                     continue
                 fetched = await self._fetch(self.limit - in_hand)
