@@ -28,8 +28,8 @@ from services.dispatch.domain import (
     route,
     upcoming,
 )
-from services.dispatch.domain.calendar import CHINA
-from services.dispatch.service.recording import NewTask, assign, calendar, record
+from services.dispatch.domain.calendar import CHINA, WorkingCalendar
+from services.dispatch.service.recording import NewTask, assign, record
 from services.dispatch.store import DispatchStore
 from services.runtime.uow import UnitOfWork
 
@@ -69,14 +69,13 @@ async def take_cases(
     async with uow:
         store = DispatchStore(uow.session)
         fresh = uow.unhandled(reports)
-        decisions = await _decide(store, fresh, now)
+        decisions, working = await _decide(store, fresh, now) if fresh else ({}, WorkingCalendar())
         inserted = await store.add_cases([decision.row for decision in decisions.values()])
         repeated = {d.row["id"] for d in decisions.values()} - inserted
         earlier = await store.cases_by_source(
             [_source(d.report) for d in decisions.values() if d.row["id"] in repeated]
         )
         store.hold_writes()
-        working = await calendar(store) if any(d.routing.assignments for d in decisions.values()) else None
         taken: dict[uuid.UUID, TakenCase] = {}
         for cause, decision in decisions.items():
             if decision.row["id"] not in inserted:  # the source had reported it: handled, nothing changes
@@ -99,7 +98,7 @@ async def _dispatch(
     *,
     now: datetime,
     ack_within_h: float,
-    working: Any,
+    working: WorkingCalendar,
 ) -> None:
     """What follows from one routing decision: timeline, events, and a task per assignment."""
     report, routing, entry = decision.report, decision.routing, decision.entry
@@ -134,40 +133,37 @@ async def _dispatch(
 
 async def _decide(
     store: DispatchStore, reports: Mapping[uuid.UUID, CaseReported], now: datetime
-) -> dict[uuid.UUID, _Decision]:
+) -> tuple[dict[uuid.UUID, _Decision], WorkingCalendar]:
     """Route every report by the item version in force when it was reported (never later than now).
 
-    The routing facts (versions, grids, street lists, admissions, whistles) are read once for the batch.
+    The routing facts (versions, grids, street lists, admissions, whistles, calendar) are read once for
+    the batch, in one round trip; the working calendar comes with them.
     """
-    if not reports:
-        return {}
-    versions = await store.versions_of({r.item_code for r in reports.values()})
-    grid_streets = await store.grid_streets({r.grid_code for r in reports.values()})
-    streets = {s for r in reports.values() if (s := case_street(r.street_code, grid_streets.get(r.grid_code)))}
-    lists = await store.street_lists(streets)
-    pairs = {
-        (r.item_code, s) for r in reports.values() if (s := case_street(r.street_code, grid_streets.get(r.grid_code)))
-    }
-    covers = await store.covers(pairs, open_statuses=[s.value for s in OPEN_CASE])
+    facts = await store.routing_facts(
+        items={r.item_code for r in reports.values()},
+        grids={r.grid_code for r in reports.values()},
+        streets={r.street_code for r in reports.values() if r.street_code},
+        open_statuses=[s.value for s in OPEN_CASE],
+    )
     decisions = {}
     for cause, report in reports.items():
         reported = report.reported_at if report.reported_at.tzinfo else report.reported_at.replace(tzinfo=UTC)
         day = min(reported, now).astimezone(CHINA).date()
-        item_versions = versions[report.item_code]
-        entry = in_force(item_versions, day)
-        grid_street = grid_streets.get(report.grid_code)
+        versions = facts.versions.get(report.item_code, [])
+        entry = in_force(versions, day)
+        grid_street = facts.grid_streets.get(report.grid_code)
         street = case_street(report.street_code, grid_street)
         routing = route(
             item_code=report.item_code,
             entry=entry,
             reported_street=report.street_code,
             grid_street=grid_street,
-            street_list=lists.get(street) if street else None,
-            covers=covers[report.item_code, street] if street else (),
-            pending=upcoming(item_versions, day),
+            street_list=facts.street_lists.get(street) if street else None,
+            covers=facts.covers(report.item_code, street) if street else (),
+            pending=upcoming(versions, day),
         )
         decisions[cause] = _Decision(report, _case_row(report, routing), entry, routing)
-    return decisions
+    return decisions, WorkingCalendar(facts.notices)
 
 
 def _case_row(report: CaseReported, routing: Routing) -> dict[str, Any]:

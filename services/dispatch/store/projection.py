@@ -4,6 +4,9 @@ from __future__ import annotations
 
 import uuid
 from collections.abc import Collection, Sequence
+from dataclasses import dataclass, field
+from datetime import date, datetime
+from types import SimpleNamespace
 from typing import Any
 
 import sqlalchemy as sa
@@ -11,8 +14,16 @@ from sqlalchemy.dialects.postgresql import insert
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from contracts import TimeLimit
-from services.dispatch.domain import Cover, CoverKind, RoutingEntry, StreetList
-from services.dispatch.store.tables import admissions, cases, grids, item_versions, street_lists, whistles
+from services.dispatch.domain import Cover, CoverKind, RoutingEntry, StreetList, YearNotice
+from services.dispatch.store.tables import (
+    admissions,
+    calendar_years,
+    cases,
+    grids,
+    item_versions,
+    street_lists,
+    whistles,
+)
 from services.runtime.db import any_of
 
 Row = sa.Row[Any]
@@ -90,26 +101,6 @@ class Projection:
             )
         )
 
-    async def versions_of(self, item_codes: Collection[str]) -> dict[str, list[RoutingEntry]]:
-        """Every version of each of ``item_codes`` (an unknown code has none), oldest first."""
-        found: dict[str, list[RoutingEntry]] = {code: [] for code in item_codes}
-        for row in await self.session.execute(_VERSIONS_OF, {"items": list(item_codes)}):
-            found[row.item_code].append(_entry(row))
-        return found
-
-    async def grid_streets(self, grid_codes: Collection[str]) -> dict[str, str]:
-        """The street each known grid lies in."""
-        rows = await self.session.execute(_GRID_STREETS, {"grids": list(grid_codes)})
-        return {row.grid_code: row.street_code for row in rows}
-
-    async def street_lists(self, street_codes: Collection[str]) -> dict[str, StreetList]:
-        """The published list (一街一单) of each street that has one."""
-        rows = await self.session.execute(_STREET_LISTS, {"streets": list(street_codes)})
-        return {
-            row.street_code: StreetList(row.street_code, row.revision, frozenset(row.item_codes), row.filing_no)
-            for row in rows
-        }
-
     async def add_admission(
         self, application_id: uuid.UUID, *, item_code: str, kind: str, street_codes: Sequence[str], reason: str
     ) -> None:
@@ -117,53 +108,72 @@ class Projection:
         statement = insert(admissions).values(application_id=application_id, **values)
         await self.session.execute(statement.on_conflict_do_nothing())
 
-    async def covers(
-        self, pairs: Collection[tuple[str, str]], *, open_statuses: Sequence[str]
-    ) -> dict[tuple[str, str], list[Cover]]:
-        """For each (item, street): approved admissions of the item naming the street (or none: district-wide),
-        by application id, then the open whistles of the item in the street, by when blown."""
-        found: dict[tuple[str, str], list[Cover]] = {pair: [] for pair in pairs}
-        if not found:
-            return found
-        items = sorted({item for item, _ in found})
-        streets = sorted({street for _, street in found})
-        for row in await self.session.execute(_ADMISSIONS_OF, {"items": items}):
-            for street in streets if not row.street_codes else row.street_codes:
-                if (row.item_code, street) in found:
-                    cover = Cover(CoverKind.ADMISSION, str(row.application_id), f"{row.kind}: {row.reason}")
-                    found[row.item_code, street].append(cover)
-        whistled = {"items": items, "streets": streets, "open": list(open_statuses)}
-        for row in await self.session.execute(_OPEN_WHISTLES, whistled):
-            if (row.item_code, row.street_code) in found:
-                cover = Cover(CoverKind.WHISTLE, str(row.id), f"{row.reason}, on case {row.case_id}")
-                found[row.item_code, row.street_code].append(cover)
-        return found
+    async def routing_facts(
+        self, *, items: Collection[str], grids: Collection[str], streets: Collection[str], open_statuses: Sequence[str]
+    ) -> RoutingFacts:
+        """Everything intake routes a batch by, in one round trip (see ``_ROUTING_FACTS``): the versions of
+        ``items``, the streets of ``grids``, the lists of ``streets`` and of the grids' streets, the admissions
+        of the items, the open whistles on them, and the calendar notices."""
+        parameters = {"items": list(items), "grids": list(grids), "streets": list(streets), "open": list(open_statuses)}
+        facts = RoutingFacts()
+        for kind, row in await self.session.execute(_ROUTING_FACTS, parameters):
+            facts.add(kind, row)
+        return facts.sorted()
 
 
-# Intake's reads, built once: every batch runs them (see services.runtime.db.any_of).
-_VERSIONS_OF = (
-    sa.select(item_versions)
-    .where(any_of(item_versions.c.item_code, "items"))
-    .order_by(item_versions.c.item_code, item_versions.c.version)
-)
-_GRID_STREETS = sa.select(grids.c.grid_code, grids.c.street_code).where(any_of(grids.c.grid_code, "grids"))
-_STREET_LISTS = sa.select(street_lists).where(any_of(street_lists.c.street_code, "streets"))
-_ADMISSIONS_OF = (
-    sa.select(admissions).where(any_of(admissions.c.item_code, "items")).order_by(admissions.c.application_id)
-)
-_OPEN_WHISTLES = (
-    sa.select(whistles.c.id, whistles.c.reason, whistles.c.street_code, cases.c.id.label("case_id"), cases.c.item_code)
-    .join(cases, cases.c.id == whistles.c.case_id)
-    .where(
-        any_of(whistles.c.street_code, "streets"),
-        any_of(cases.c.item_code, "items"),
-        any_of(cases.c.status, "open"),
-    )
-    .order_by(whistles.c.blown_at)
-)
+@dataclass
+class RoutingFacts:
+    versions: dict[str, list[RoutingEntry]] = field(default_factory=dict)
+    grid_streets: dict[str, str] = field(default_factory=dict)
+    street_lists: dict[str, StreetList] = field(default_factory=dict)
+    admissions: list[dict[str, Any]] = field(default_factory=list)
+    whistles: list[dict[str, Any]] = field(default_factory=list)
+    notices: dict[int, YearNotice] = field(default_factory=dict)
+
+    def add(self, kind: str, row: dict[str, Any]) -> None:
+        """One row of ``_ROUTING_FACTS``, from its JSON form."""
+        if kind == "version":
+            effective = row["effective_from"]
+            entry = _entry(SimpleNamespace(**{**row, "effective_from": effective and date.fromisoformat(effective)}))
+            self.versions.setdefault(entry.item_code, []).append(entry)
+        elif kind == "grid":
+            self.grid_streets[row["grid_code"]] = row["street_code"]
+        elif kind == "list":
+            listed = StreetList(row["street_code"], row["revision"], frozenset(row["item_codes"]), row["filing_no"])
+            self.street_lists[listed.street_code] = listed
+        elif kind == "admission":
+            self.admissions.append(row)
+        elif kind == "whistle":
+            self.whistles.append({**row, "blown_at": datetime.fromisoformat(row["blown_at"])})
+        else:
+            days = {k: frozenset(date.fromisoformat(d) for d in row[k]) for k in ("holidays", "workdays")}
+            self.notices[row["year"]] = YearNotice(year=row["year"], **days)
+
+    def sorted(self) -> RoutingFacts:
+        """In the orders routing relies on: versions oldest first, admissions by id, whistles as blown."""
+        for entries in self.versions.values():
+            entries.sort(key=lambda entry: entry.version)
+        self.admissions.sort(key=lambda row: uuid.UUID(row["application_id"]))
+        self.whistles.sort(key=lambda row: row["blown_at"])
+        return self
+
+    def covers(self, item_code: str, street_code: str) -> list[Cover]:
+        """Approved admissions of the item naming the street (or none: district-wide), by application id, then
+        the open whistles of the item in the street, by when blown."""
+        admitted = [
+            Cover(CoverKind.ADMISSION, row["application_id"], f"{row['kind']}: {row['reason']}")
+            for row in self.admissions
+            if row["item_code"] == item_code and (not row["street_codes"] or street_code in row["street_codes"])
+        ]
+        whistled = [
+            Cover(CoverKind.WHISTLE, row["id"], f"{row['reason']}, on case {row['case_id']}")
+            for row in self.whistles
+            if row["item_code"] == item_code and row["street_code"] == street_code
+        ]
+        return admitted + whistled
 
 
-def _entry(row: Row) -> RoutingEntry:
+def _entry(row: Any) -> RoutingEntry:
     return RoutingEntry(
         item_code=row.item_code,
         name=row.name,
@@ -178,3 +188,44 @@ def _entry(row: Row) -> RoutingEntry:
         time_limit=TimeLimit.model_validate(row.time_limit) if row.time_limit else None,
         effective_from=row.effective_from,
     )
+
+
+def _routing_facts() -> sa.CompoundSelect[Any]:
+    """One statement, a (kind, JSON row) pair per fact: six reads would be six round trips per batch."""
+    # aliases no column shares: to_jsonb(notice) would be calendar_years.notice, not the row
+    version, grid, listed = item_versions.alias("fact_v"), grids.alias("fact_g"), street_lists.alias("fact_l")
+    admission, notice = admissions.alias("fact_a"), calendar_years.alias("fact_n")
+    whistle, case = whistles.alias("fact_w"), cases.alias("fact_c")
+
+    def rows(kind: str, source: Any, where: sa.ColumnElement[bool] | None = None) -> sa.Select[Any]:
+        query = sa.select(sa.literal(kind).label("kind"), sa.func.to_jsonb(source.table_valued()).label("row"))
+        return query if where is None else query.where(where)
+
+    grid_streets = sa.select(grids.c.street_code).where(any_of(grids.c.grid_code, "grids"))
+    whistled = {
+        "id": whistle.c.id,
+        "reason": whistle.c.reason,
+        "street_code": whistle.c.street_code,
+        "case_id": case.c.id,
+        "item_code": case.c.item_code,
+        "blown_at": whistle.c.blown_at,
+    }
+    open_whistles = (
+        sa.select(
+            sa.literal("whistle").label("kind"),
+            sa.func.jsonb_build_object(*(part for pair in whistled.items() for part in pair)).label("row"),
+        )
+        .select_from(whistle.join(case, case.c.id == whistle.c.case_id))
+        .where(any_of(case.c.item_code, "items"), any_of(case.c.status, "open"))
+    )
+    return sa.union_all(
+        rows("version", version, any_of(version.c.item_code, "items")),
+        rows("grid", grid, any_of(grid.c.grid_code, "grids")),
+        rows("list", listed, sa.or_(any_of(listed.c.street_code, "streets"), listed.c.street_code.in_(grid_streets))),
+        rows("admission", admission, any_of(admission.c.item_code, "items")),
+        open_whistles,
+        rows("notice", notice),
+    )
+
+
+_ROUTING_FACTS = _routing_facts()
