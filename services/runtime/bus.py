@@ -283,8 +283,9 @@ class PullLoop:
     to ``limit`` messages in hand, fetches again once half of them are done, and wraps each message in
     one consumer span continuing the producer's trace. A subscription with a ``many`` handler gets each
     fetch as one batch, one batch at a time: what arrives while a batch is handled makes the next one,
-    so batches grow with the load (at a trickle each is a single message). Concurrent small batches
-    would each pay a transaction's fixed cost instead.
+    so batches grow with the load (at a trickle each is a single message); concurrent small batches
+    would each pay a transaction's fixed cost instead. Only with a backlog (a batch came at least half
+    full) does a second batch run beside the first, overlapping one's CPU with the other's database wait.
     """
 
     def __init__(self, subscriber: Any, consumer: Consumer[Any], *, limit: int, broker: Broker) -> None:
@@ -297,14 +298,20 @@ class PullLoop:
 
     async def __call__(self, **_: Any) -> None:
         running: dict[asyncio.Task[None], int] = {}  # each task and the messages it holds
+        many = self.consumer.subscription.many is not None
+        backlog = False  # the last batch came at least half full: a second may run beside it
         try:
             while self.subscriber.running:
                 in_hand = sum(running.values())
-                if in_hand > self.limit // 2 or (self.consumer.subscription.many and running):
+                # batches: one at a time, a second only with a backlog; single messages: up to ``limit`` in
+                # hand, fetching again at half
+                busy = (len(running) >= 2 or (bool(running) and not backlog)) if many else in_hand > self.limit // 2
+                if busy:
                     await asyncio.wait(running, return_when=asyncio.FIRST_COMPLETED)
                     continue
-                fetched = await self._fetch(self.limit - in_hand)
-                if self.consumer.subscription.many and fetched:
+                fetched = await self._fetch(self.limit if many else self.limit - in_hand)
+                if many and fetched:
+                    backlog = len(fetched) >= self.limit // 2
                     runs = [(self._run_many(fetched), len(fetched))]  # the batch, in one transaction
                 else:
                     runs = [(self._run(msg), 1) for msg in fetched]

@@ -147,7 +147,7 @@ class UnitOfWork:
         )
 
     async def _claim(self, consumer: str, event_ids: list[uuid.UUID]) -> frozenset[uuid.UUID]:
-        claim = {"consumer": [consumer] * len(event_ids), "event_id": event_ids}
+        claim = {"consumer": [consumer] * len(event_ids), "event_id": sorted(event_ids)}  # in lock order
         return frozenset((await self.session.execute(_claim_statement(self._tables.inbox), claim)).scalars())
 
 

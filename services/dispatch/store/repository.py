@@ -31,7 +31,8 @@ class DispatchStore(Projection):
         earlier transaction or earlier in ``rows``) is left out. The ids of those inserted."""
         if not rows:
             return set()
-        return set((await self.session.execute(_ADD_CASES, as_arrays(rows))).scalars())
+        in_lock_order = sorted(rows, key=lambda row: (row["source_system"], row["source_id"]))  # no deadlock
+        return set((await self.session.execute(_ADD_CASES, as_arrays(in_lock_order))).scalars())
 
     async def cases_by_source(self, keys: Sequence[tuple[str, str]]) -> dict[tuple[str, str], uuid.UUID]:
         """Case ids by (source system, source id)."""
