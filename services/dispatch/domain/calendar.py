@@ -8,6 +8,7 @@ Pure: the notices are handed in, nothing is read here.
 
 from __future__ import annotations
 
+import functools
 from collections.abc import Mapping
 from dataclasses import dataclass, field
 from datetime import date, datetime, time, timedelta
@@ -62,6 +63,11 @@ class WorkingCalendar:
     notices: Mapping[int, YearNotice] = field(default_factory=dict)
     _known: dict[date | int, Any] = field(default_factory=dict, init=False, repr=False, compare=False)
     """What was asked already (a day's verdict, a year's source): deadlines ask about the same days again."""
+
+    @staticmethod
+    def of(notices: Mapping[int, YearNotice]) -> WorkingCalendar:
+        """The calendar of these notices, shared while they stay the same: its memory of days is kept."""
+        return _calendar(frozenset(notices.values()))
 
     def source(self, year: int) -> CalendarSource:
         if (known := self._known.get(year)) is not None:
@@ -171,3 +177,8 @@ def _window(day: date) -> tuple[datetime, datetime]:
 
 def _midnight_after(moment: datetime) -> datetime:
     return datetime.combine(moment.date() + timedelta(days=1), time(0), CHINA)
+
+
+@functools.lru_cache(maxsize=8)
+def _calendar(notices: frozenset[YearNotice]) -> WorkingCalendar:
+    return WorkingCalendar({notice.year: notice for notice in notices})

@@ -163,7 +163,7 @@ async def _decide(
             pending=upcoming(versions, day),
         )
         decisions[cause] = _Decision(report, _case_row(report, routing), entry, routing)
-    return decisions, WorkingCalendar(facts.notices)
+    return decisions, WorkingCalendar.of(facts.notices)
 
 
 def _case_row(report: CaseReported, routing: Routing) -> dict[str, Any]:

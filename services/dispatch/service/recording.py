@@ -46,7 +46,7 @@ async def record(
 
 
 async def calendar(store: DispatchStore) -> WorkingCalendar:
-    return WorkingCalendar(await store.notices())
+    return WorkingCalendar.of(await store.notices())
 
 
 async def entry_in_force(store: DispatchStore, item_code: str, at: datetime) -> RoutingEntry | None:
