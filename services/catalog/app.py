@@ -8,15 +8,18 @@ from opentelemetry.sdk.trace import SpanProcessor
 from services.catalog import handlers, store
 from services.catalog.api import imports, items, laws, public, streetlists
 from services.catalog.settings import Settings
+from services.catalog.store.items import CatalogReads
 from services.runtime.kit import ServiceKit
 
 
 def create_app(settings: Settings | None = None, *, span_processor: SpanProcessor | None = None) -> FastAPI:
     kit = ServiceKit("catalog", settings or Settings(), store.plumbing, span_processor=span_processor)
     kit.subscribe(*handlers.SUBSCRIPTIONS)
-    return kit.create_app(
+    app = kit.create_app(
         title="Linkage catalogue (清单)",
         description="The catalogue of street duties: items and tasks, the basis library, versions, law changes, "
         "street lists (一街一单) and their public pages.",
         routers=[items.router, imports.router, laws.router, streetlists.router, public.router],
     )
+    app.state.catalog_reads = CatalogReads(kit.engine)
+    return app

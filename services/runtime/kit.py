@@ -10,12 +10,12 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import logging
-from collections.abc import AsyncIterator, Callable, Coroutine, Sequence
+from collections.abc import AsyncIterator, Callable, Coroutine, MutableMapping, Sequence
 from typing import Any
 
 import sqlalchemy as sa
 from fastapi import APIRouter, FastAPI
-from opentelemetry.instrumentation.fastapi import FastAPIInstrumentor
+from fastapi.telemetry import TelemetryConfig
 from opentelemetry.sdk.trace import SpanProcessor
 from prometheus_client import CollectorRegistry
 
@@ -164,7 +164,15 @@ class ServiceKit:
             self.tracer_provider.shutdown()
 
     def create_app(self, *, title: str, description: str, routers: Sequence[APIRouter]) -> FastAPI:
-        app = FastAPI(title=title, description=description, version="1", lifespan=self.lifespan)
+        # FastAPI's own OpenTelemetry server spans (traceparent in, span current while the route runs), not
+        # opentelemetry-instrumentation-fastapi: that one matches the routes again on every request to name its
+        # span and opens a span per ASGI message, about 0.5 ms of a lookup here. No per-dependency spans, as before.
+        telemetry: TelemetryConfig = {
+            "tracer_provider": self.tracer_provider,
+            "operation_spans": False,
+            "exclude": _unobserved,
+        }
+        app = FastAPI(title=title, description=description, version="1", lifespan=self.lifespan, telemetry=telemetry)
         app.state.kit = self
         app.state.jwt_secret = self.settings.jwt_secret.get_secret_value()
         errors.install(app)
@@ -172,7 +180,9 @@ class ServiceKit:
         app.include_router(ops.router)
         for router in routers:
             app.include_router(router)
-        FastAPIInstrumentor.instrument_app(
-            app, tracer_provider=self.tracer_provider, excluded_urls="healthz,readyz,metrics"
-        )
         return app
+
+
+def _unobserved(scope: MutableMapping[str, Any]) -> bool:
+    """Probes and scrapes make no spans."""
+    return scope.get("path") in ("/healthz", "/readyz", "/metrics")

@@ -1,11 +1,16 @@
-"""Edges every service shares: text Postgres cannot store and out-of-range ids are 4xx naming the field."""
+"""Edges every service shares: text Postgres cannot store and out-of-range ids are 4xx naming the field; a
+request joins its caller's trace."""
 
 from __future__ import annotations
 
+import secrets
 from collections.abc import AsyncIterator
 
 import httpx
 import pytest
+from opentelemetry.sdk.trace.export import SimpleSpanProcessor
+from opentelemetry.sdk.trace.export.in_memory_span_exporter import InMemorySpanExporter
+from opentelemetry.trace import SpanKind
 
 from services.enforcement.app import create_app
 from services.enforcement.settings import Settings
@@ -35,3 +40,15 @@ async def test_an_id_beyond_the_database_range_is_a_422(service: httpx.AsyncClie
     response = await service.post("/ops/dead-letters/841604636876481232896/replay", headers=OFFICE)
     assert response.status_code == 422
     assert response.json()["detail"][0]["loc"] == ["path", "dead_letter_id"]
+
+
+async def test_a_request_joins_the_callers_trace_and_probes_make_no_span(nats_url: str, database_url: str) -> None:
+    spans = InMemorySpanExporter()
+    app = create_app(Settings(**settings_env(nats_url, database_url)), span_processor=SimpleSpanProcessor(spans))
+    trace_id = secrets.token_hex(16)
+    async with serving(app) as client:
+        assert (await client.get("/healthz")).status_code == 200
+        traceparent = {"traceparent": f"00-{trace_id}-{secrets.token_hex(8)}-01"}
+        assert (await client.get("/matters", headers={**OFFICE, **traceparent})).status_code == 200
+    served = [span for span in spans.get_finished_spans() if span.kind is SpanKind.SERVER]
+    assert [(span.name, format(span.context.trace_id, "032x")) for span in served] == [("GET /matters", trace_id)]

@@ -5,7 +5,7 @@ from __future__ import annotations
 from datetime import date, datetime
 from typing import Annotated, Any
 
-from fastapi import APIRouter, Depends, Path, Query
+from fastapi import APIRouter, Depends, Path, Query, Request
 from pydantic import BaseModel, ConfigDict, Field
 
 from contracts.base import CODE_PATTERN, TimeLimit
@@ -13,6 +13,7 @@ from contracts.events.catalog import ClauseRef, ListKind
 from services.catalog.domain.items import ItemSpec
 from services.catalog.domain.library import CatalogueLoad
 from services.catalog.service import items as service
+from services.catalog.store.items import CatalogReads
 from services.runtime.auth import Principal, require
 from services.runtime.deps import UowDep
 from services.runtime.errors import Rejected
@@ -20,6 +21,14 @@ from services.runtime.errors import Rejected
 router = APIRouter(tags=["catalogue"])
 Office = Annotated[Principal, Depends(require("office"))]
 Reader = Annotated[Principal, Depends(require("office", "operator", "department", "street", "agency", "reviewer"))]
+
+
+async def _reads(request: Request) -> CatalogReads:
+    reads: CatalogReads = request.app.state.catalog_reads
+    return reads
+
+
+ReadsDep = Annotated[CatalogReads, Depends(_reads)]
 
 
 class VersionPublic(BaseModel):
@@ -41,11 +50,11 @@ async def load(payload: CatalogueLoad, uow: UowDep, _: Office) -> VersionPublic:
 @router.get("/items/{item_code}", summary="An item as in force today, or as it was at the end of as_of")
 async def get_item(
     item_code: Annotated[str, Path(pattern=CODE_PATTERN)],
-    uow: UowDep,
+    reads: ReadsDep,
     _: Reader,
     as_of: Annotated[date | None, Query(description="YYYY-MM-DD")] = None,
 ) -> ItemPublic:
-    item, history = await service.item_as_of(uow, item_code, as_of=as_of)
+    item, history = await service.item_as_of(reads, item_code, as_of=as_of)
     return ItemPublic(item=item, versions=history)
 
 
@@ -103,11 +112,11 @@ class Responsibility(BaseModel):
 @router.get("/responsibility/{item_code}", summary="Responsibility lookup by item code (and street) at a date")
 async def responsibility(
     item_code: Annotated[str, Path(pattern=CODE_PATTERN)],
-    uow: UowDep,
+    reads: ReadsDep,
     _: Reader,
     street_code: Annotated[str | None, Query(pattern=CODE_PATTERN)] = None,
     at: Annotated[date | None, Query(description="YYYY-MM-DD; today if absent")] = None,
 ) -> Responsibility:
-    item, history = await service.item_as_of(uow, item_code, as_of=at)
+    item, history = await service.item_as_of(reads, item_code, as_of=at)
     applies = None if street_code is None else (not item.street_codes or street_code in item.street_codes)
     return Responsibility(**item.model_dump(), version=history[-1][0], applies_to_street=applies)

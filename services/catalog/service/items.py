@@ -10,7 +10,7 @@ from contracts.events.admission import ApplicationApproved, ApplicationKind
 from contracts.events.catalog import GridMapped, ItemPublished, ItemRetired
 from services.catalog.domain.items import CatalogueDiff, ItemSpec, citations, diff, today
 from services.catalog.domain.library import CatalogueLoad, check_citations, check_library, check_organisations
-from services.catalog.store.items import CatalogStore
+from services.catalog.store.items import CatalogReads, CatalogStore
 from services.catalog.store.library import LibraryStore
 from services.runtime.errors import NotFound, Rejected
 from services.runtime.uow import UnitOfWork
@@ -113,11 +113,10 @@ async def _retire(uow: UnitOfWork, store: CatalogStore, item: ItemSpec | None, *
 
 
 async def item_as_of(
-    uow: UnitOfWork, item_code: str, *, as_of: date | None
+    reads: CatalogReads, item_code: str, *, as_of: date | None
 ) -> tuple[ItemSpec, list[tuple[int, datetime]]]:
     """An item as the catalogue stated it at the end of ``as_of`` (today when absent), with its versions."""
-    async with uow:  # one query: this is the lookup other services and the public lean on
-        history = await uow.repository(CatalogStore).item_history(item_code, as_of=as_of)
+    history = await reads.item_history(item_code, as_of=as_of)  # one statement, no transaction around it
     if not history or history[-1].retired:
         when = f" on {as_of.isoformat()}" if as_of else ""
         raise NotFound(f"item {item_code} is not in the catalogue{when}", field="item_code", location="path")

@@ -7,14 +7,55 @@ read back (``as_of``); each state's citations are indexed in ``item_clauses`` fo
 from __future__ import annotations
 
 from datetime import date, datetime
-from typing import Any
+from typing import Any, NamedTuple
 
 import sqlalchemy as sa
 from sqlalchemy.dialects.postgresql import JSONB, distinct_on, insert
-from sqlalchemy.ext.asyncio import AsyncSession
+from sqlalchemy.ext.asyncio import AsyncEngine, AsyncSession
 
 from services.catalog.domain.items import ItemSpec, citations, end_of_day
 from services.catalog.store.tables import grids, item_clauses, item_states, versions
+
+
+class ItemState(NamedTuple):
+    version: int
+    valid_from: datetime
+    state: dict[str, Any]
+    retired: bool
+
+
+class CatalogReads:
+    """The lookup other services and the public lean on: one statement, one round trip, nothing around it.
+
+    No transaction: a single statement reads one snapshot by itself, and ``BEGIN`` and ``ROLLBACK`` would be
+    two more round trips. The statement goes to the pooled connection's asyncpg driver directly (prepared
+    once per connection by asyncpg): SQLAlchemy's execution and result layers cost more than the query
+    (about 0.3 ms against 0.15 ms here). The pool, its limits and its disposal stay SQLAlchemy's.
+    """
+
+    def __init__(self, engine: AsyncEngine) -> None:
+        self._engine = engine
+
+    async def item_history(self, item_code: str, *, as_of: date | None = None) -> list[ItemState]:
+        """Every state of one item, oldest first, up to the end of ``as_of``."""
+        async with self._engine.connect() as connection:
+            driver = (await connection.get_raw_connection()).driver_connection
+            assert driver is not None  # only an invalidated connection has none
+            try:
+                if as_of is None:
+                    rows = await driver.fetch(_HISTORY, item_code)
+                else:
+                    rows = await driver.fetch(_HISTORY_BEFORE, item_code, end_of_day(as_of))
+            except Exception:
+                # SQLAlchemy did not see the error, so it would hand a broken connection out again.
+                await connection.invalidate()
+                raise
+        return [ItemState(*row) for row in rows]
+
+
+_COLUMNS = "SELECT version, valid_from, state, retired FROM catalog.item_states WHERE item_code = $1"
+_HISTORY = f"{_COLUMNS} ORDER BY version"
+_HISTORY_BEFORE = f"{_COLUMNS} AND valid_from < $2 ORDER BY version"
 
 
 class CatalogStore:
@@ -101,14 +142,6 @@ class CatalogStore:
             query = query.where(sa.or_(sa.func.jsonb_array_length(streets) == 0, streets.contains([street_code])))
         states: list[dict[str, Any]] = list(await self.session.scalars(query))
         return [ItemSpec.model_validate(state) for state in states]
-
-    async def item_history(self, item_code: str, *, as_of: date | None = None) -> list[sa.Row[Any]]:
-        """Every state of one item (version, valid_from, state, retired), oldest first, up to the end of ``as_of``."""
-        query = sa.select(item_states.c.version, item_states.c.valid_from, item_states.c.state, item_states.c.retired)
-        query = query.where(item_states.c.item_code == item_code)
-        if as_of is not None:
-            query = query.where(item_states.c.valid_from < end_of_day(as_of))
-        return list(await self.session.execute(query.order_by(item_states.c.version)))
 
     async def grid_map(self, codes: list[str]) -> dict[str, str]:
         query = sa.select(grids.c.grid_code, grids.c.street_code).where(grids.c.grid_code.in_(codes))
