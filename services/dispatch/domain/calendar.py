@@ -58,11 +58,23 @@ class Deadline:
     warning: str | None = None
 
 
+MEMORY = 4096
+"""Answers a calendar keeps (see ``WorkingCalendar._known``)."""
+
+
 @dataclass(frozen=True)
 class WorkingCalendar:
     notices: Mapping[int, YearNotice] = field(default_factory=dict)
-    _known: dict[date | int, Any] = field(default_factory=dict, init=False, repr=False, compare=False)
-    """What was asked already (a day's verdict, a year's source): deadlines ask about the same days again."""
+    _known: dict[Any, Any] = field(default_factory=dict, init=False, repr=False, compare=False)
+    """What was asked already (a day's verdict, a year's source, a deadline from an instant). A shared
+    calendar lives while the notices stay the same (``of``) and every batch asks from a new instant, so
+    past ``MEMORY`` answers it starts again from nothing."""
+
+    def _remember(self, key: Any, answer: Any) -> Any:
+        if len(self._known) >= MEMORY:
+            self._known.clear()
+        self._known[key] = answer
+        return answer
 
     @staticmethod
     def of(notices: Mapping[int, YearNotice]) -> WorkingCalendar:
@@ -80,7 +92,7 @@ class WorkingCalendar:
                 source = CalendarSource.PACKAGE
             except NotImplementedError:
                 source = CalendarSource.WEEKDAYS
-        self._known[year] = source
+        self._remember(year, source)
         return source
 
     def warning(self, year: int) -> str | None:
@@ -99,11 +111,20 @@ class WorkingCalendar:
             workday = bool(chinese_calendar.is_workday(day))
         else:
             workday = day.weekday() < 5
-        self._known[day] = workday
+        self._remember(day, workday)
         return workday
 
     def deadline(self, start: datetime, limit: TimeLimit) -> Deadline:
-        """When a limit counted from ``start`` runs out; working days count from the next working day (次日起算)."""
+        """When a limit counted from ``start`` runs out; working days count from the next working day (次日起算).
+
+        Remembered: a batch of cases dispatched at one instant asks the same few questions many times.
+        """
+        key = ("deadline", start, limit.value, limit.unit)
+        if (known := self._known.get(key)) is None:
+            known = self._remember(key, self._deadline(start, limit))
+        return cast(Deadline, known)
+
+    def _deadline(self, start: datetime, limit: TimeLimit) -> Deadline:
         if limit.unit is TimeUnit.NATURAL_DAY:
             due = start + timedelta(days=limit.value)
         elif limit.unit is TimeUnit.WORKING_HOUR:
@@ -130,7 +151,13 @@ class WorkingCalendar:
         return Deadline(due, self._warning_between(due_at, due))
 
     def add_working_seconds(self, start: datetime, seconds: float) -> datetime:
-        """The instant ``seconds`` of working time after ``start``."""
+        """The instant ``seconds`` of working time after ``start`` (remembered, as ``deadline`` is)."""
+        key = ("after", start, seconds)
+        if (known := self._known.get(key)) is None:
+            known = self._remember(key, self._add_working_seconds(start, seconds))
+        return cast(datetime, known)
+
+    def _add_working_seconds(self, start: datetime, seconds: float) -> datetime:
         cursor = start.astimezone(CHINA)
         for _ in range(HORIZON_DAYS):
             opens, closes = _window(cursor.date())
