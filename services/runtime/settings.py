@@ -19,7 +19,12 @@ class RuntimeSettings(BaseSettings):
     db_pool_size: int = Field(
         default=20, ge=1, description="Connections kept open; at least consumer_batch, or busy consumers churn them"
     )
-    relay_batch: int = Field(default=200, ge=1, description="Outbox rows the relay publishes per round")
+    relay_batch: int = Field(
+        default=1000,
+        ge=1,
+        description="Outbox rows the relay publishes per round; rounds run one after another, so this caps "
+        "the events a service can send per round trip (200 held intake near 860 cases/s)",
+    )
     relay_poll_s: float = Field(default=1.0, gt=0, description="Relay poll interval when nothing wakes it")
     consumer_batch: int = Field(
         default=16, ge=1, description="Messages a pull consumer fetches at once; each runs concurrently on a connection"
