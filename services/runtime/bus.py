@@ -208,9 +208,7 @@ class Consumer(Generic[EventT]):
             try:
                 envelope = decode(msg.data, self.subscription.contract)
             except ValidationError as error:
-                deliveries = msg.metadata.num_delivered or 1
-                await self._give_up(msg, f"unparseable {self.subscription.contract.TYPE}: {error}", deliveries)
-                outcomes[index] = "dead-lettered"
+                outcomes[index] = await self._unparseable(msg, error)
                 continue
             if envelope.id not in events:
                 events[envelope.id] = envelope
@@ -249,8 +247,7 @@ class Consumer(Generic[EventT]):
         try:
             await self.handle(body)
         except ValidationError as error:
-            await self._give_up(msg, f"unparseable {self.subscription.contract.TYPE}: {error}", deliveries)
-            return "dead-lettered"
+            return await self._unparseable(msg, error)
         except Exception as error:
             if deliveries >= self.max_deliver:
                 await self._give_up(msg, f"handler failed {deliveries} times: {error!r}", deliveries)
@@ -260,6 +257,12 @@ class Consumer(Generic[EventT]):
             return "retried"
         await msg.ack()  # only now: the handler's transaction has committed
         return "acked"
+
+    async def _unparseable(self, msg: Msg, error: ValidationError) -> str:
+        """A body that is not this contract never will be: dead-lettered at once."""
+        reason = f"unparseable {self.subscription.contract.TYPE}: {error}"
+        await self._give_up(msg, reason, msg.metadata.num_delivered or 1)
+        return "dead-lettered"
 
     async def _give_up(self, msg: Msg, reason: str, deliveries: int) -> None:
         log.error("dead-lettering a message on %s: %s", msg.subject, reason)

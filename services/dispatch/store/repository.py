@@ -55,13 +55,6 @@ class DispatchStore(Projection):
             cases.update().where(cases.c.id == case_id).values(updated_at=sa.func.now(), **values)
         )
 
-    async def update_case_returning(self, case_id: uuid.UUID, **values: Any) -> Row:
-        """Update a case and hand back the updated row (what ``case`` would read next), in one statement."""
-        statement = cases.update().where(cases.c.id == case_id).values(updated_at=sa.func.now(), **values)
-        row = (await self.session.execute(statement.returning(*cases.c))).first()
-        assert row is not None
-        return row
-
     async def add_task(self, **values: Any) -> None:
         if self.held_tasks is not None:
             self.held_tasks.append(values)
