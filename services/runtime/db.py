@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
+from enum import StrEnum
 from typing import Any
 
 import sqlalchemy as sa
@@ -51,6 +52,16 @@ def as_arrays(rows: Sequence[Mapping[str, Any]]) -> dict[str, list[Any]]:
     return {name: [row[name] for row in rows] for name in rows[0]}
 
 
+class DeadLetterKind(StrEnum):
+    """Why a message became a dead letter; operators count them by kind."""
+
+    UNPARSEABLE = "unparseable"  # not the contract it was sent as; it never will be
+    HANDLER = "handler"  # the handler failed on it at every delivery
+    MAX_DELIVERIES = "max-deliveries"  # JetStream stopped redelivering it (advisory), e.g. cut at its last delivery
+    TERMINATED = "terminated"  # terminated by something other than our own give-up (advisory)
+    REFUSED = "refused"  # an outgoing event the server would not store (outbox relay)
+
+
 @dataclass(frozen=True)
 class PlumbingTables:
     """Outbox, inbox, dead letters and audit: the reliability tables of one service schema."""
@@ -92,6 +103,12 @@ def plumbing_tables(metadata: sa.MetaData) -> PlumbingTables:
         sa.Column("deliveries", sa.Integer, nullable=False),
         sa.Column("created_at", sa.DateTime(timezone=True), nullable=False, server_default=sa.func.now()),
         sa.Column("replayed_at", sa.DateTime(timezone=True)),
+        sa.Column("kind", sa.Text, nullable=False, server_default=DeadLetterKind.HANDLER),
+        sa.Column("stream", sa.Text),
+        sa.Column("stream_seq", sa.BigInteger),
+        # One record per stored message a consumer gave up on, however many ways it is reported
+        # (our own give-up, then JetStream's terminated or max-deliveries advisory).
+        sa.UniqueConstraint("consumer", "stream", "stream_seq", name="dead_letter_origin"),
     )
     audit = sa.Table(
         "audit",

@@ -14,7 +14,7 @@ import sys
 from pathlib import Path
 
 import sqlalchemy as sa
-from alembic import command, context
+from alembic import command, context, op
 from alembic.config import Config
 from alembic.script import ScriptDirectory
 from sqlalchemy.engine import Connection
@@ -40,6 +40,25 @@ def head_revision(service: str) -> str | None:
 
 def upgrade(service: str, database_url: str, revision: str = "head") -> None:
     command.upgrade(alembic_config(service, database_url), revision)
+
+
+def add_dead_letter_origin(schema: str) -> None:
+    """Revision body shared by every service: dead letters say why (kind) and which stored message they are.
+
+    Call it from a revision's ``upgrade()``; ``drop_dead_letter_origin`` is its ``downgrade()``.
+    """
+    op.add_column("dead_letter", sa.Column("kind", sa.Text(), server_default="handler", nullable=False), schema=schema)
+    op.add_column("dead_letter", sa.Column("stream", sa.Text(), nullable=True), schema=schema)
+    op.add_column("dead_letter", sa.Column("stream_seq", sa.BigInteger(), nullable=True), schema=schema)
+    op.create_unique_constraint(
+        "dead_letter_origin", "dead_letter", ["consumer", "stream", "stream_seq"], schema=schema
+    )
+
+
+def drop_dead_letter_origin(schema: str) -> None:
+    op.drop_constraint("dead_letter_origin", "dead_letter", schema=schema, type_="unique")
+    for column in ("stream_seq", "stream", "kind"):
+        op.drop_column("dead_letter", column, schema=schema)
 
 
 def run_migrations(metadata: sa.MetaData) -> None:
