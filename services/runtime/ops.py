@@ -1,19 +1,25 @@
-"""Routes every service has: liveness, readiness, metrics, and the dead-letter list for operators."""
+"""Routes every service has: liveness, readiness, metrics, delivery health and the dead-letter list for operators."""
 
 from __future__ import annotations
 
 from datetime import UTC, datetime
-from typing import Annotated, Any
+from typing import TYPE_CHECKING, Annotated, Any
 
 import sqlalchemy as sa
 from fastapi import APIRouter, Depends, Path, Request, Response
 from fastapi.responses import JSONResponse
 from prometheus_client import CONTENT_TYPE_LATEST, generate_latest
-from pydantic import BaseModel
+from pydantic import BaseModel, Field
 
 from services.runtime.auth import Principal, require
 from services.runtime.deps import kit_of
 from services.runtime.errors import Conflict, NotFound
+from services.runtime.health import DeliveryHealth, delivery_health, gauges_of
+
+if TYPE_CHECKING:
+    from sqlalchemy.engine import Row
+
+    from services.runtime.kit import ServiceKit
 
 router = APIRouter(tags=["operations"])
 Operator = Annotated[Principal, Depends(require("operator"))]
@@ -33,13 +39,23 @@ async def readyz(request: Request) -> JSONResponse:
 
 @router.get("/metrics", summary="Prometheus metrics", response_class=Response)
 async def metrics(request: Request) -> Response:
-    return Response(generate_latest(kit_of(request).registry), media_type=CONTENT_TYPE_LATEST)
+    """Delivery health is gathered at each scrape, so the gauges are as fresh as the scrape."""
+    kit = kit_of(request)
+    gauges_of(kit.registry).latest = await delivery_health(kit)
+    return Response(generate_latest(kit.registry), media_type=CONTENT_TYPE_LATEST)
+
+
+@router.get("/ops/health", summary="Delivery health: consumer lag, outbox backlog, dead letters by kind")
+async def health(request: Request, _: Operator) -> DeliveryHealth:
+    """The figures the ``/metrics`` gauges carry; what NATS or Postgres being down makes unknown is said so."""
+    return await delivery_health(kit_of(request))
 
 
 class DeadLetterPublic(BaseModel):
     id: int
     consumer: str
     subject: str
+    kind: str = Field(description="Why: unparseable, handler, max-deliveries, terminated or refused")
     reason: str
     deliveries: int
     created_at: datetime
@@ -57,23 +73,46 @@ async def list_dead_letters(request: Request, _: Operator, limit: int = 100) -> 
 
 @router.post("/ops/dead-letters/{dead_letter_id}/replay", summary="Hand a dead letter to its consumer again")
 async def replay_dead_letter(
-    request: Request, dead_letter_id: Annotated[int, Path(ge=1, le=2**63 - 1)], _: Operator
+    request: Request, dead_letter_id: Annotated[int, Path(ge=1, le=2**63 - 1)], operator: Operator
 ) -> DeadLetterPublic:
-    """Only the consumer that gave up sees it again: nothing is re-published, so no other consumer is touched."""
+    """Only the consumer that gave up sees it again: nothing is re-published, so no other consumer is touched.
+
+    Every replay asked for is audited under the operator's name, a failed one too: the handler ran (and
+    rolled back), and who keeps retrying a poison message, with what error, is worth knowing.
+    """
     kit = kit_of(request)
     table = kit.tables.dead_letter
     async with kit.sessions() as session:
         row = (await session.execute(sa.select(table).where(table.c.id == dead_letter_id))).first()
     if row is None:
         raise NotFound(f"no dead letter {dead_letter_id}", field="dead_letter_id", location="path")
+    consumer = next((c for c in kit.consumers if c.durable == row.consumer), None)
     try:
-        await kit.consumer(row.consumer).handle(bytes(row.body))
+        if consumer is None:
+            raise LookupError(f"{row.consumer} is not a consumer of this service")
+        await consumer.handle(bytes(row.body))
     except Exception as error:
+        await _audit_replay(kit, operator, row, error=error)
         raise Conflict(f"replay failed again: {error}", field="dead_letter_id", location="path") from error
-    now = datetime.now(UTC)
-    async with kit.sessions() as session, session.begin():
-        await session.execute(table.update().where(table.c.id == row.id).values(replayed_at=now))
+    now = await _audit_replay(kit, operator, row, error=None)
     return DeadLetterPublic(**{**_public(row._mapping), "replayed_at": now})
+
+
+async def _audit_replay(kit: ServiceKit, operator: Principal, row: Row[Any], *, error: Exception | None) -> datetime:
+    """The audit row of a replay, with the ``replayed_at`` update in the same transaction when it succeeded."""
+    table = kit.tables.dead_letter
+    now = datetime.now(UTC)
+    before = {"replayed_at": row.replayed_at.isoformat() if row.replayed_at else None}
+    async with kit.uow(actor=operator.subject) as uow:
+        if error is None:
+            await uow.session.execute(table.update().where(table.c.id == row.id).values(replayed_at=now))
+            after: dict[str, Any] = {"replayed_at": now.isoformat()}
+        else:
+            after = {**before, "error": str(error)[:1000]}
+        action = "dead_letter.replayed" if error is None else "dead_letter.replay_failed"
+        await uow.audit(action=action, entity=f"dead_letter:{row.id}", before=before, after=after)
+        await uow.commit()
+    return now
 
 
 def _public(row: Any) -> dict[str, Any]:
