@@ -66,7 +66,7 @@ class OutboxHealth(_Figures):
 
 
 class DeadLetterCount(_Figures):
-    consumer: str = Field(description="The durable (or `outbox`) that gave up on the messages")
+    consumer: str = Field(description="The durable that gave up on them, or `<service>-outbox` for refused events")
     kind: str = Field(description="Why: unparseable, handler, max-deliveries, terminated or refused")
     total: int = Field(description="Dead letters of this consumer and kind, replayed or not")
     unreplayed: int = Field(description="Of those, the ones no operator has replayed yet")
