@@ -53,3 +53,22 @@ class TimeLimit(BaseModel):
 
 CODE_PATTERN = r"^[A-Za-z0-9][A-Za-z0-9_-]{0,63}$"
 """Codes (items, organisations, grids) double as NATS routing tokens, so no dots, spaces or wildcards."""
+
+
+# Bounds on list fields. Real data (DOMAIN.md's figures for a district) fits with room to spare, and no list grows
+# without limit; ``UnitOfWork.emit`` still measures every event against the bus's max_payload, texts included.
+MAX_ORGANISATIONS = 100
+"""Organisations one event names (co-operating units, streets, departments summoned): a district has a few dozen."""
+MAX_ITEMS = 2000
+"""Catalogue items one event names: every list a district keeps (112 reference, 21 differentiated, 46 power, 56
+service and 52 community items) several times over; a street claims at most as many."""
+MAX_CLAUSES = 100
+"""Clauses one item or one task rests on: the reference catalogue cites 693 clauses for 112 items and 722 tasks."""
+MAX_TASKS = 100
+"""Tasks under one item: the reference catalogue has 389 department and 333 street tasks for 112 items."""
+MAX_CHANGED_CLAUSES = 5000
+"""Clauses one change of a legal document touches: every article of a long code, paragraph by paragraph."""
+MAX_SITUATIONS = 50
+"""Accountability situations (问责情形) one item names: the report counts 7."""
+MAX_FLAGS = 20
+"""Automatic-check flags on one admission application: there are two kinds so far."""

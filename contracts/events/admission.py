@@ -8,7 +8,7 @@ from typing import ClassVar
 
 from pydantic import Field
 
-from contracts.base import CODE_PATTERN, IntegrationEvent
+from contracts.base import CODE_PATTERN, MAX_FLAGS, IntegrationEvent
 from contracts.events.catalog import ItemDefinition
 
 
@@ -32,7 +32,9 @@ class ApplicationSubmitted(IntegrationEvent):
         description="Automatic check: an 'add' for an item code the catalogue already holds"
     )
     flags: tuple[str, ...] = Field(
-        default=(), description="Every automatic-check flag raised (e.g. readds_retired_item), added in v1.1"
+        default=(),
+        max_length=MAX_FLAGS,
+        description="Every automatic-check flag raised (e.g. readds_retired_item), added in v1.1",
     )
 
 

@@ -9,7 +9,17 @@ from typing import ClassVar
 
 from pydantic import BaseModel, ConfigDict, Field
 
-from contracts.base import CODE_PATTERN, IntegrationEvent, TimeLimit
+from contracts.base import (
+    CODE_PATTERN,
+    MAX_CHANGED_CLAUSES,
+    MAX_CLAUSES,
+    MAX_ITEMS,
+    MAX_ORGANISATIONS,
+    MAX_SITUATIONS,
+    MAX_TASKS,
+    IntegrationEvent,
+    TimeLimit,
+)
 
 
 class ListKind(StrEnum):
@@ -47,7 +57,7 @@ class DutyTask(BaseModel):
 
     party: TaskParty = Field(description="Department task or street task")
     text: str = Field(min_length=1, max_length=2000, description="What must be done (任务内容)")
-    basis: tuple[ClauseRef, ...] = Field(default=(), description="Clauses this task rests on")
+    basis: tuple[ClauseRef, ...] = Field(default=(), max_length=MAX_CLAUSES, description="Clauses this task rests on")
 
 
 class ItemDefinition(BaseModel):
@@ -60,16 +70,26 @@ class ItemDefinition(BaseModel):
     list_kind: ListKind = Field(description="Which list the item belongs to")
     domain: str = Field(min_length=1, max_length=100, description="Domain (领域), e.g. 城市管理")
     responsible_body: str = Field(pattern=CODE_PATTERN, description="Responsible body (责任主体) code")
-    co_operating_units: tuple[str, ...] = Field(default=(), description="Co-operating units (配合单位) codes")
+    co_operating_units: tuple[str, ...] = Field(
+        default=(), max_length=MAX_ORGANISATIONS, description="Co-operating units (配合单位) codes"
+    )
     street_codes: tuple[str, ...] = Field(
-        default=(), description="Streets whose published list holds the item; empty for district-wide duties"
+        default=(),
+        max_length=MAX_ORGANISATIONS,
+        description="Streets whose published list holds the item; empty for district-wide duties",
     )
     time_limit: TimeLimit = Field(description="Time limit (办理时限)")
-    legal_basis: tuple[ClauseRef, ...] = Field(default=(), description="Clauses the item rests on (法律依据)")
-    tasks: tuple[DutyTask, ...] = Field(default=(), description="Department and street tasks (职责任务), v1.1")
+    legal_basis: tuple[ClauseRef, ...] = Field(
+        default=(), max_length=MAX_CLAUSES, description="Clauses the item rests on (法律依据)"
+    )
+    tasks: tuple[DutyTask, ...] = Field(
+        default=(), max_length=MAX_TASKS, description="Department and street tasks (职责任务), v1.1"
+    )
     filing_conditions: str | None = Field(default=None, max_length=2000, description="立案条件, v1.1")
     closing_conditions: str | None = Field(default=None, max_length=2000, description="结案条件, v1.1")
-    accountability: tuple[str, ...] = Field(default=(), description="问责情形 that apply to the item, v1.1")
+    accountability: tuple[str, ...] = Field(
+        default=(), max_length=MAX_SITUATIONS, description="问责情形 that apply to the item, v1.1"
+    )
 
 
 class ItemPublished(ItemDefinition, IntegrationEvent):
@@ -119,8 +139,12 @@ class LawChanged(IntegrationEvent):
     title: str = Field(min_length=1, description="Legal document title")
     change: LawChangeKind = Field(description="Enacted, amended, repealed or renumbered")
     effective_on: date = Field(description="When the change takes effect")
-    clauses: tuple[str, ...] = Field(default=(), description="Changed clauses, as 'article' or 'article/paragraph'")
-    affected_items: tuple[str, ...] = Field(default=(), description="Items citing a changed clause (一对一调整)")
+    clauses: tuple[str, ...] = Field(
+        default=(), max_length=MAX_CHANGED_CLAUSES, description="Changed clauses, as 'article' or 'article/paragraph'"
+    )
+    affected_items: tuple[str, ...] = Field(
+        default=(), max_length=MAX_ITEMS, description="Items citing a changed clause (一对一调整)"
+    )
 
 
 class AdjustmentOpened(IntegrationEvent):
@@ -132,7 +156,9 @@ class AdjustmentOpened(IntegrationEvent):
     item_code: str = Field(pattern=CODE_PATTERN, description="Item to review")
     law_id: str = Field(min_length=1, description="Legal document that changed")
     change: LawChangeKind = Field(description="How it changed")
-    street_codes: tuple[str, ...] = Field(default=(), description="Street lists holding the item")
+    street_codes: tuple[str, ...] = Field(
+        default=(), max_length=MAX_ORGANISATIONS, description="Street lists holding the item"
+    )
 
 
 class AdjustmentResolved(IntegrationEvent):
@@ -153,6 +179,6 @@ class StreetListPublished(IntegrationEvent):
 
     street_code: str = Field(pattern=CODE_PATTERN, description="Street (街道) code")
     revision: int = Field(ge=1, description="Revision of the street's list")
-    item_codes: tuple[str, ...] = Field(description="Items on the published list")
+    item_codes: tuple[str, ...] = Field(max_length=MAX_ITEMS, description="Items on the published list")
     filing_no: str = Field(min_length=1, description="Filing number (备案号)")
     catalogue_version: int = Field(ge=1, description="Catalogue version the list was reviewed against")

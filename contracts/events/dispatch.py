@@ -9,7 +9,7 @@ from typing import ClassVar
 
 from pydantic import Field
 
-from contracts.base import CODE_PATTERN, IntegrationEvent, TimeLimit
+from contracts.base import CODE_PATTERN, MAX_ORGANISATIONS, IntegrationEvent, TimeLimit
 
 
 class CaseAccepted(IntegrationEvent):
@@ -196,7 +196,7 @@ class WhistleBlown(IntegrationEvent):
     case_id: uuid.UUID | None = Field(default=None, description="Case whistled on, when there is one")
     street_code: str = Field(pattern=CODE_PATTERN, description="Street that whistled")
     reason: WhistleReason = Field(description="Why")
-    departments: tuple[str, ...] = Field(min_length=1, description="Departments summoned")
+    departments: tuple[str, ...] = Field(min_length=1, max_length=MAX_ORGANISATIONS, description="Departments summoned")
     report_by: datetime = Field(description="Deadline to report in (报到)")
     description: str = Field(description="What the street needs")
 

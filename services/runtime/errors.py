@@ -42,6 +42,25 @@ class Forbidden(DomainError):
     kind = "forbidden"
 
 
+class EventTooLarge(DomainError):
+    """An event the use case would publish is bigger than the bus carries, so nothing of the use case commits.
+
+    Raised by ``UnitOfWork.emit`` rather than left to the relay: a message over NATS's ``max_payload`` would
+    otherwise be refused after the state change had committed, and that change would never reach other services.
+    """
+
+    kind = "event_too_large"
+
+    def __init__(self, event_type: str, *, size: int, limit: int) -> None:
+        super().__init__(
+            f"the {event_type} event this change publishes would be {size:,} bytes on the bus, over its "
+            f"{limit:,}-byte limit (NATS max_payload): fewer or shorter entries"
+        )
+        self.event_type = event_type
+        self.size = size
+        self.limit = limit
+
+
 async def _domain_error(_: Request, error: Exception) -> JSONResponse:
     assert isinstance(error, DomainError)
     loc = [error.location, *error.field.split(".")] if error.field else []

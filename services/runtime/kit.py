@@ -60,7 +60,12 @@ class ServiceKit:
             settings.nats_servers, service=name, tracer_provider=self.tracer_provider, registry=self.registry
         )
         self.relay = OutboxRelay(
-            self.sessions, tables.outbox, self.broker, batch=settings.relay_batch, poll_s=settings.relay_poll_s
+            self.sessions,
+            tables,
+            self.broker,
+            consumer=f"{name}-outbox",
+            batch=settings.relay_batch,
+            poll_s=settings.relay_poll_s,
         )
         self.consumers: list[Consumer[Any]] = []
         self.bus_up = asyncio.Event()

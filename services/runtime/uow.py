@@ -26,6 +26,8 @@ from sqlalchemy.sql import Executable
 from contracts import IntegrationEvent, encode
 from contracts.envelope import CONTENT_TYPE, envelop
 from services.runtime.db import PlumbingTables, insert_rows
+from services.runtime.errors import EventTooLarge
+from services.runtime.outbox import DEFAULT_MAX_PAYLOAD, relayed_headers, wire_size
 from services.runtime.telemetry import current_trace_id
 
 R = TypeVar("R")
@@ -49,12 +51,14 @@ class UnitOfWork:
         actor: str = "system",
         inbox_key: InboxKey | None = None,
         on_emit: Callable[[], None] | None = None,
+        max_payload: int = DEFAULT_MAX_PAYLOAD,
     ) -> None:
         self._sessions = sessions
         self._tables = tables
         self._source = source
         self._inbox_key = inbox_key
         self._on_emit = on_emit
+        self._max_payload = max_payload
         self._claimed: frozenset[uuid.UUID] | None = None
         self._outbox: list[dict[str, Any]] = []
         self._audits: list[dict[str, Any]] = []
@@ -121,13 +125,18 @@ class UnitOfWork:
             self._on_emit()
 
     async def emit(self, event: IntegrationEvent, *, about: str | None = None, token: str | None = None) -> uuid.UUID:
-        """Queue ``event`` for the bus; it leaves only if this transaction commits."""
+        """Queue ``event`` for the bus; it leaves only if this transaction commits.
+
+        Raises ``EventTooLarge`` for an event the bus would refuse (``max_payload``, headers included): the
+        use case fails before anything of it commits, instead of its event failing after.
+        """
         envelope = envelop(event, source=self._source, subject=about)
         headers: dict[str, str] = {"Nats-Msg-Id": str(envelope.id), "content-type": CONTENT_TYPE}
         propagate.inject(headers)  # the relay publishes inside this trace
-        self._outbox.append(
-            {"event_id": envelope.id, "subject": event.subject(token), "body": encode(envelope), "headers": headers}
-        )
+        subject, body = event.subject(token), encode(envelope)
+        if (size := wire_size(body, relayed_headers(headers, subject))) > self._max_payload:
+            raise EventTooLarge(event.TYPE, size=size, limit=self._max_payload)
+        self._outbox.append({"event_id": envelope.id, "subject": subject, "body": body, "headers": headers})
         self._emitted = True
         return envelope.id
 
