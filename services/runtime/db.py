@@ -12,12 +12,28 @@ from sqlalchemy.dialects.postgresql import ARRAY, JSONB, UUID, Insert, insert
 from sqlalchemy.ext.asyncio import AsyncEngine, AsyncSession, async_sessionmaker, create_async_engine
 
 
-def create_engine(url: str, *, pool_size: int) -> AsyncEngine:
+def create_engine(
+    url: str, *, pool_size: int, connect_timeout_s: float = 5.0, statement_timeout_s: float = 30.0
+) -> AsyncEngine:
     # Overflow connections are closed as soon as they are returned: steady load must fit in pool_size, or
     # every busy moment opens (and Postgres forks) new connections. The overflow only absorbs surges.
     # No pre-ping: it costs a round trip on every checkout. A connection a Postgres restart broke is
-    # invalidated on its first error; that request fails once and consumers retry it by redelivery.
-    return create_async_engine(url, pool_size=pool_size, max_overflow=pool_size // 2, pool_recycle=1800)
+    # invalidated on its first error; consumers tell such an error from a failure of the message (outage.py).
+    # Both timeouts bound how long a database that stopped answering (frozen, unplugged) can hold a handler:
+    # the server's statement_timeout for a slow statement, asyncpg's command_timeout for a silent server.
+    connect_args = {
+        "timeout": connect_timeout_s,
+        "command_timeout": statement_timeout_s,
+        "server_settings": {"statement_timeout": str(int(statement_timeout_s * 1000))},
+    }
+    return create_async_engine(
+        url,
+        pool_size=pool_size,
+        max_overflow=pool_size // 2,
+        pool_recycle=1800,
+        pool_timeout=connect_timeout_s + statement_timeout_s,
+        connect_args=connect_args,
+    )
 
 
 def sessionmaker(engine: AsyncEngine) -> async_sessionmaker[AsyncSession]:

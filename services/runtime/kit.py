@@ -16,22 +16,27 @@ from typing import Any
 import sqlalchemy as sa
 from fastapi import APIRouter, FastAPI
 from fastapi.telemetry import TelemetryConfig
+from nats.js import JetStreamContext
 from opentelemetry.sdk.trace import SpanProcessor
 from prometheus_client import CollectorRegistry
+from sqlalchemy.dialects.postgresql import insert
 
 from services.runtime import errors, ops
+from services.runtime.advisories import AdvisoryCapture, advisory_consumer, advisory_stream
 from services.runtime.bus import (
-    Consumer,
     Subscription,
     consumer_matches,
     create_broker,
     reconcile_consumer,
+    reconcile_stream,
     reconcile_streams,
-    register,
 )
+from services.runtime.consumer import Consumer, declare
 from services.runtime.db import PlumbingTables, create_engine, sessionmaker
 from services.runtime.migrate import head_revision
+from services.runtime.outage import DatabaseWatch
 from services.runtime.outbox import OutboxRelay
+from services.runtime.pull import LoopMetrics, PullLoop, Settles
 from services.runtime.settings import RuntimeSettings
 from services.runtime.telemetry import configure_logging, tracer_provider
 from services.runtime.text import RefuseNul
@@ -52,9 +57,16 @@ class ServiceKit:
         self.name = name
         self.settings = settings
         self.tables = tables
-        self.engine = create_engine(settings.database_url, pool_size=settings.db_pool_size)
+        self.engine = create_engine(
+            settings.database_url,
+            pool_size=settings.db_pool_size,
+            connect_timeout_s=settings.db_connect_timeout_s,
+            statement_timeout_s=settings.db_statement_timeout_s,
+        )
         self.sessions = sessionmaker(self.engine)
+        self.watch = DatabaseWatch(settings.database_url, timeout_s=settings.db_connect_timeout_s)
         self.registry = CollectorRegistry()
+        self.loop_metrics = LoopMetrics(self.registry)
         self.tracer_provider = tracer_provider(name, otlp_endpoint=settings.otlp_endpoint, extra=span_processor)
         self.broker = create_broker(
             settings.nats_servers, service=name, tracer_provider=self.tracer_provider, registry=self.registry
@@ -68,6 +80,7 @@ class ServiceKit:
             poll_s=settings.relay_poll_s,
         )
         self.consumers: list[Consumer[Any]] = []
+        self.loops: list[PullLoop] = []
         self.bus_up = asyncio.Event()
         self.schema_head = head_revision(name)
         self._tasks: list[asyncio.Task[None]] = []
@@ -86,20 +99,21 @@ class ServiceKit:
     def subscribe(self, *subscriptions: Subscription[Any]) -> None:
         for subscription in subscriptions:
             self.consumers.append(
-                register(
-                    self.broker,
+                declare(
                     subscription,
                     service=self.name,
-                    max_deliver=self.settings.max_deliver,
-                    batch=self.settings.consumer_batch_many if subscription.many else self.settings.consumer_batch,
+                    settings=self.settings,
                     uow_factory=self.uow,
                     dead_letter=self.write_dead_letter,
+                    watch=self.watch,
                 )
             )
 
     async def write_dead_letter(self, **row: Any) -> None:
+        """One row per stored message and consumer: a second report of the same one (an advisory) is a no-op."""
+        statement = insert(self.tables.dead_letter).values(**row).on_conflict_do_nothing()
         async with self.sessions() as session, session.begin():
-            await session.execute(self.tables.dead_letter.insert().values(**row))
+            await session.execute(statement)
 
     def add_background(self, name: str, job: Callable[[], Coroutine[Any, Any, None]]) -> None:
         """A loop the service runs while it lives (e.g. a deadline sweep), started once the bus is up."""
@@ -143,23 +157,60 @@ class ServiceKit:
             except Exception as error:
                 log.warning("NATS not reachable yet (%r); retrying", error)
                 await asyncio.sleep(1.0)
-        js = self.broker.connection.jetstream()
+        connection = self.broker.connection
+        js = connection.jetstream()
         await reconcile_streams(js, replicas=self.settings.stream_replicas)
         for consumer in self.consumers:
             await reconcile_consumer(js, consumer.stream, consumer.config)
         await self.broker.start()
-        self._tasks.append(asyncio.create_task(self.relay.run(), name=f"{self.name}-outbox-relay"))
-        self._tasks += [asyncio.create_task(job(), name=f"{self.name}-{name}") for name, job in self._background]
+        if self.consumers:
+            await self._capture_advisories(js)
+        for consumer in self.consumers:
+            batch = self.settings.consumer_batch_many if consumer.batches else self.settings.consumer_batch
+            self._loop(consumer, batch)
+        self._start("outbox-relay", self.relay.run())
+        for name, job in self._background:
+            self._start(name, job())
         self.bus_up.set()
         log.info("%s: bus up with %d consumer(s)", self.name, len(self.consumers))
+
+    async def _capture_advisories(self, js: JetStreamContext) -> None:
+        """JetStream's reports of messages it gave up on, kept in a stream and recorded as dead letters."""
+        stream = advisory_stream(replicas=self.settings.stream_replicas)
+        await reconcile_stream(js, stream)
+        config = advisory_consumer(self.name, [(c.stream, c.durable) for c in self.consumers])
+        await reconcile_consumer(js, stream.name or "", config)
+        capture = AdvisoryCapture(config, self.broker.connection, self.write_dead_letter, self.watch)
+        self._loop(capture, self.settings.consumer_batch)
+
+    def _loop(self, consumer: Settles, limit: int) -> None:
+        loop = PullLoop(
+            consumer,
+            self.broker.connection,
+            limit=limit,
+            tracer=self.tracer_provider.get_tracer("linkage.bus"),
+            metrics=self.loop_metrics,
+            watch=self.watch,
+            ack_wait_s=self.settings.ack_wait_s,
+            drain_s=self.settings.drain_s,
+        )
+        self.loops.append(loop)
+        self._start(consumer.durable, loop.run())
+
+    def _start(self, name: str, job: Coroutine[Any, Any, None]) -> None:
+        task = asyncio.create_task(job, name=f"{self.name}-{name}")
+        task.add_done_callback(_report_crash)
+        self._tasks.append(task)
 
     @contextlib.asynccontextmanager
     async def lifespan(self, _: FastAPI) -> AsyncIterator[None]:
         configure_logging(self.settings.log_level)
-        self._tasks.append(asyncio.create_task(self._bring_up_bus(), name=f"{self.name}-bus"))
+        self._start("bus", self._bring_up_bus())
         try:
             yield
         finally:
+            await asyncio.gather(*(loop.stop() for loop in self.loops))  # what is in hand may finish first
+            await self.watch.close()
             for task in self._tasks:
                 task.cancel()
             await asyncio.gather(*self._tasks, return_exceptions=True)
@@ -186,6 +237,12 @@ class ServiceKit:
         for router in routers:
             app.include_router(router)
         return app
+
+
+def _report_crash(task: asyncio.Task[None]) -> None:
+    """A background job must not die unheard: its end is logged with the error that ended it."""
+    if not task.cancelled() and (error := task.exception()) is not None:
+        log.error("%s stopped: %r", task.get_name(), error, exc_info=error)
 
 
 def _unobserved(scope: MutableMapping[str, Any]) -> bool:

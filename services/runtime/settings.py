@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from pydantic import Field, SecretStr
+from pydantic import Field, SecretStr, field_validator
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
 
@@ -37,11 +37,42 @@ class RuntimeSettings(BaseSettings):
     stream_replicas: int = Field(
         default=1, ge=1, le=5, description="JetStream replicas: 1 on one machine, 3 in a cluster"
     )
-    max_deliver: int = Field(default=5, ge=1, description="Deliveries before a message is dead-lettered")
+    max_deliver: int = Field(
+        default=5, ge=1, le=100, description="Deliveries that fail on their data before a message is dead-lettered"
+    )
+    retry_delays_s: tuple[float, ...] = Field(
+        default=(1.0, 5.0, 15.0, 30.0),
+        min_length=1,
+        description="Delay before redelivering a message whose handler failed, by delivery (the last one repeats). "
+        "With max_deliver they make the retry budget; a database outage spends none of it",
+    )
+    ack_wait_s: float = Field(
+        default=15.0,
+        ge=1.0,
+        description="How long JetStream waits for a settlement before redelivering; a message held longer (a "
+        "long batch, an outage) is kept alive by in-progress heartbeats every third of it",
+    )
+    drain_s: float = Field(default=10.0, ge=0, description="At shutdown, how long handlers may finish what they hold")
+    db_connect_timeout_s: float = Field(default=5.0, gt=0, description="Give up opening a database connection")
+    db_statement_timeout_s: float = Field(
+        default=30.0, gt=0, description="Cancel a statement running longer; a database that hangs is an outage"
+    )
     otlp_endpoint: str | None = Field(
         default=None, validation_alias="OTEL_EXPORTER_OTLP_ENDPOINT", description="OTLP/HTTP collector"
     )
     log_level: str = Field(default="INFO")
+
+    @field_validator("retry_delays_s")
+    @classmethod
+    def _positive(cls, delays: tuple[float, ...]) -> tuple[float, ...]:
+        if any(delay < 0 for delay in delays):
+            raise ValueError("retry delays are seconds, none negative")
+        return delays
+
+    @property
+    def retry_budget_s(self) -> float:
+        """Seconds of redelivery delay a message gets before it is dead-lettered: failures on its data only."""
+        return sum(self.retry_delays_s[min(n, len(self.retry_delays_s) - 1)] for n in range(self.max_deliver - 1))
 
     @property
     def nats_servers(self) -> list[str]:

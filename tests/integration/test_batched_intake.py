@@ -31,7 +31,8 @@ from contracts.events.intake import CaseReported
 from services.dispatch import service
 from services.dispatch.app import create_app
 from services.dispatch.settings import Settings
-from services.runtime.bus import Consumer, consumer_config, reconcile_consumer, reconcile_streams
+from services.runtime.bus import consumer_config, reconcile_consumer, reconcile_streams
+from services.runtime.consumer import Consumer
 from services.runtime.kit import ServiceKit
 from tests.support import bus, settings_env, unique
 
@@ -112,7 +113,9 @@ async def intake(nats_url: str, database_url: str) -> AsyncIterator[Intake]:
     await service.project_item(kit.uow(), item)
     await service.map_grid(kit.uow(), GridMapped(grid_code=grid, street_code=unique("street"), version=1))
     wired = kit.consumer("dispatch-case-reported")
-    config = consumer_config(unique("test-batch"), wired.config.filter_subject or "", max_deliver=wired.max_deliver)
+    config = consumer_config(
+        unique("test-batch"), wired.config.filter_subject or "", max_deliver=wired.max_deliver, ack_wait_s=30
+    )
     config.deliver_policy = api.DeliverPolicy.NEW  # only what this test publishes from now on
     consumer = dataclasses.replace(wired, config=config)
     try:

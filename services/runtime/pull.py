@@ -1,0 +1,226 @@
+"""The pull loop of one durable consumer, on nats-py's public JetStream API.
+
+Ours rather than FastStream's: its public pull subscriber costs more than 10% of throughput here, and
+runs neither our ack rules nor our batches (measured side by side: ``python -m bench.pull_loop``).
+
+The loop keeps up to ``limit`` messages in hand, fetches again once half of them are done, and wraps each
+message in one consumer span continuing the producer's trace. A consumer that handles batches gets each
+fetch as one batch, one batch at a time: what arrives while a batch is handled makes the next one, so
+batches grow with the load (at a trickle each is a single message); concurrent small batches would each
+pay a transaction's fixed cost instead. Only with a backlog (a batch came at least half full) does a second
+batch run beside the first, overlapping one's CPU with the other's database wait.
+
+Held messages are kept alive: every third of AckWait, each message in hand for longer gets an in-progress
+heartbeat, so neither a long batch nor a database outage makes JetStream redeliver (and count) them.
+While the database is down the loop fetches nothing. At shutdown it stops fetching and lets what it holds
+finish for ``drain_s``; anything still running then is left unacked, for JetStream to redeliver.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import logging
+from collections.abc import Awaitable, Coroutine, Sequence
+from typing import Any, Protocol
+
+from nats.aio.client import Client
+from nats.aio.msg import Msg
+from nats.js import JetStreamContext
+from opentelemetry import propagate
+from opentelemetry.context import Context
+from opentelemetry.trace import Link, Span, SpanKind, Tracer, set_span_in_context, use_span
+from prometheus_client import CollectorRegistry, Counter, Histogram
+
+from services.runtime.outage import DatabaseWatch
+
+log = logging.getLogger(__name__)
+
+FETCH_TIMEOUT_S = 1.0
+RETRY_PAUSE_S = 1.0
+
+
+class Settles(Protocol):
+    """What the loop needs of a consumer (consumer.py, advisories.py)."""
+
+    @property
+    def durable(self) -> str: ...
+
+    @property
+    def stream(self) -> str: ...
+
+    @property
+    def batches(self) -> bool: ...
+
+    async def consume(self, msg: Msg) -> str: ...
+
+    async def consume_many(self, msgs: Sequence[Msg], traces: Sequence[Context]) -> list[str]: ...
+
+
+class LoopMetrics:
+    def __init__(self, registry: CollectorRegistry) -> None:
+        self.handled = Counter(
+            "linkage_messages_handled", "Consumed messages by outcome", ["durable", "outcome"], registry=registry
+        )
+        self.seconds = Histogram(
+            "linkage_message_handling_seconds", "Time to handle a message, or a batch", ["durable"], registry=registry
+        )
+
+
+class PullLoop:
+    def __init__(
+        self,
+        consumer: Settles,
+        connection: Client,
+        *,
+        limit: int,
+        tracer: Tracer,
+        metrics: LoopMetrics,
+        watch: DatabaseWatch,
+        ack_wait_s: float,
+        drain_s: float,
+    ) -> None:
+        self.consumer = consumer
+        self.connection = connection
+        self.limit = limit
+        self.tracer = tracer
+        self.handled = metrics.handled
+        self.seconds = metrics.seconds.labels(consumer.durable)
+        self.watch = watch
+        self.heartbeat_s = ack_wait_s / 3
+        self.drain_s = drain_s
+        self._held: dict[int, tuple[Msg, float]] = {}  # each message in hand (Msg is unhashable) and when it came
+        self._running: dict[asyncio.Task[None], int] = {}  # each task and the messages it holds
+        self._stopping = asyncio.Event()
+
+    async def run(self) -> None:
+        heartbeat = asyncio.create_task(self._heartbeat(), name=f"{self.consumer.durable}-heartbeat")
+        try:
+            subscription = await self._bind()
+            while not self._stopping.is_set():
+                await self._step(subscription)
+        finally:
+            heartbeat.cancel()
+            for task in self._running:
+                task.cancel()  # unacked: JetStream redelivers after ack_wait
+
+    async def stop(self) -> None:
+        """Fetch no more and give what is in hand ``drain_s`` to finish."""
+        self._stopping.set()
+        if self._running:
+            await asyncio.wait(list(self._running), timeout=self.drain_s)
+
+    async def _step(self, subscription: JetStreamContext.PullSubscription) -> None:
+        if not self.watch.up:
+            await self._until(self.watch.wait_up())  # an outage: fetch nothing, hold what is in hand
+            return
+        many = self.consumer.batches
+        in_hand = sum(self._running.values())
+        backlog = many and any(held >= self.limit // 2 for held in self._running.values())
+        # batches: one at a time, a second only with a backlog; single messages: up to ``limit`` in hand,
+        # fetching again at half
+        busy = (len(self._running) >= 2 or (bool(self._running) and not backlog)) if many else in_hand > self.limit // 2
+        if busy:
+            await self._until(asyncio.wait(list(self._running), return_when=asyncio.FIRST_COMPLETED))
+            return
+        fetched = await self._fetch(subscription, self.limit if many else self.limit - in_hand)
+        if many and fetched:
+            self._start(self._run_many(fetched), fetched)
+        else:
+            for msg in fetched:
+                self._start(self._run(msg), [msg])
+
+    async def _until(self, waiting: Awaitable[object]) -> None:
+        """Wait for ``waiting`` or for stop(), whichever comes first."""
+        task = asyncio.ensure_future(waiting)
+        stop = asyncio.ensure_future(self._stopping.wait())
+        try:
+            await asyncio.wait([task, stop], return_when=asyncio.FIRST_COMPLETED)
+        finally:
+            for pending in (task, stop):
+                pending.cancel()
+
+    def _start(self, run: Coroutine[Any, Any, None], msgs: list[Msg]) -> None:
+        now = asyncio.get_running_loop().time()
+        for msg in msgs:
+            self._held[id(msg)] = (msg, now)
+        task = asyncio.create_task(run)
+        self._running[task] = len(msgs)
+
+        def settled(done: asyncio.Task[None]) -> None:
+            self._running.pop(done, None)
+            for msg in msgs:
+                self._held.pop(id(msg), None)
+
+        task.add_done_callback(settled)
+
+    async def _bind(self) -> JetStreamContext.PullSubscription:
+        js = self.connection.jetstream()
+        while True:
+            try:
+                return await js.pull_subscribe_bind(durable=self.consumer.durable, stream=self.consumer.stream)
+            except Exception as error:  # reconnecting: nats-py retries forever underneath
+                log.warning("%s: cannot bind yet (%r); retrying", self.consumer.durable, error)
+                await asyncio.sleep(RETRY_PAUSE_S)
+
+    async def _fetch(self, subscription: JetStreamContext.PullSubscription, count: int) -> list[Msg]:
+        try:
+            messages: list[Msg] = await subscription.fetch(count, timeout=FETCH_TIMEOUT_S)
+        except TimeoutError:  # nothing to fetch; nats.errors.TimeoutError and the builtin one nats-py raises
+            return []
+        except Exception as error:  # disconnected, or a stream whose leader is being elected: try again
+            log.debug("%s: fetch failed (%r)", self.consumer.durable, error)
+            await asyncio.sleep(RETRY_PAUSE_S)
+            return []
+        return messages
+
+    async def _heartbeat(self) -> None:
+        while True:
+            await asyncio.sleep(self.heartbeat_s)
+            due = asyncio.get_running_loop().time() - self.heartbeat_s
+            for msg in [msg for msg, since in self._held.values() if since <= due]:
+                with contextlib.suppress(Exception):  # a lost connection: the message is redelivered, no harm
+                    await msg.in_progress()
+
+    def _span(self, msg: Msg) -> Span:
+        """The message's consumer span, continuing the producer's trace from the message headers."""
+        headers = msg.headers or {}
+        attributes = {
+            "messaging.system": "nats",
+            "messaging.destination.name": msg.subject,
+            "messaging.consumer.group.name": self.consumer.durable,
+            "messaging.message.id": headers.get("Nats-Msg-Id", ""),
+        }
+        context = propagate.extract(headers)
+        return self.tracer.start_span(
+            f"{msg.subject} process", context=context, kind=SpanKind.CONSUMER, attributes=attributes
+        )
+
+    async def _run_many(self, msgs: list[Msg]) -> None:
+        """A batch: a span per message as for one, and a batch span linking them for the shared statements."""
+        spans = [self._span(msg) for msg in msgs]
+        links = [Link(span.get_span_context()) for span in spans]
+        batch = self.tracer.start_as_current_span(
+            f"{self.consumer.durable} process batch",
+            kind=SpanKind.CONSUMER,
+            links=links,
+            attributes={"messaging.batch.message_count": len(msgs)},
+        )
+        with self.seconds.time(), batch:
+            try:
+                outcomes = await self.consumer.consume_many(msgs, [set_span_in_context(span) for span in spans])
+            except Exception:  # e.g. an ack failed: what is unacked, JetStream redelivers (the inbox skips it)
+                log.exception("%s could not settle a batch of %d", self.consumer.durable, len(msgs))
+                outcomes = ["failed"] * len(msgs)
+        for span, outcome in zip(spans, outcomes, strict=True):
+            span.end()
+            self.handled.labels(self.consumer.durable, outcome).inc()
+
+    async def _run(self, msg: Msg) -> None:
+        with self.seconds.time(), use_span(self._span(msg), end_on_exit=True):
+            try:
+                outcome = await self.consumer.consume(msg)
+            except Exception:  # e.g. the dead-letter write or the ack failed: unacked, so JetStream redelivers
+                log.exception("%s could not settle a message on %s", self.consumer.durable, msg.subject)
+                outcome = "failed"
+        self.handled.labels(self.consumer.durable, outcome).inc()

@@ -1,0 +1,222 @@
+"""The case pipeline as the fault tests drive it: a catalogue on the bus, cases in, tasks out, Postgres's count.
+
+Dispatch runs as a real process; the smart-city platform and the departments are plain nats-py clients, as
+they would be: the platform re-publishes until JetStream acknowledges, each department pulls its own durable.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import os
+import time
+from collections import Counter
+from collections.abc import AsyncIterator, Mapping
+from dataclasses import dataclass
+from datetime import UTC, date, datetime
+from pathlib import Path
+
+import asyncpg
+import httpx
+import nats
+from nats.aio.client import Client
+from nats.js import JetStreamContext, api
+
+from contracts import TimeLimit, encode
+from contracts.base import TimeUnit
+from contracts.envelope import CONTENT_TYPE, envelop
+from contracts.events.catalog import GridMapped, ItemPublished, ListKind
+from contracts.events.intake import CaseReported
+from services.platform.supervisor import SERVICES, ServiceProcesses, on_free_ports
+from services.runtime.bus import reconcile_streams
+from tests.support import JWT_SECRET, bearer, body, unique
+
+
+@dataclass
+class Run:
+    prefix: str
+    departments: list[str]
+    items: list[str]
+    grid: str
+
+    @classmethod
+    def create(cls, name: str, *, departments: int) -> Run:
+        return cls(
+            prefix=unique(name),
+            departments=[unique("d").replace("-", "") for _ in range(departments)],
+            items=[unique("F") for _ in range(departments)],
+            grid=unique("g"),
+        )
+
+
+async def connect(url: str) -> Client:
+    return await nats.connect(url, max_reconnect_attempts=-1, reconnect_time_wait=0.25, connect_timeout=2)
+
+
+async def publish_until_acked(js: JetStreamContext, subject: str, data: bytes, headers: dict[str, str]) -> None:
+    """The smart-city platform's side of the bargain: re-publish until JetStream acknowledges."""
+    deadline = time.monotonic() + 30
+    while True:
+        try:
+            await js.publish(subject, data, headers=headers, timeout=2)
+            return
+        except Exception:
+            if time.monotonic() > deadline:
+                raise
+            await asyncio.sleep(0.2)
+
+
+def wire(
+    event: ItemPublished | GridMapped | CaseReported, *, msg_id: str | None = None
+) -> tuple[bytes, dict[str, str]]:
+    envelope = envelop(event, source="/smartcity")
+    return encode(envelope), {"Nats-Msg-Id": msg_id or str(envelope.id), "content-type": CONTENT_TYPE}
+
+
+async def prepare(js: JetStreamContext, run: Run, *, replicas: int = 1) -> None:
+    """Streams, one durable consumer per department (as each department keeps), and the catalogue."""
+    await reconcile_streams(js, replicas=replicas)
+    for code in run.departments:
+        config = api.ConsumerConfig(
+            durable_name=f"dept-{code}",
+            filter_subject=f"dispatch.task.assigned.v1.{code}",
+            ack_policy=api.AckPolicy.EXPLICIT,
+            deliver_policy=api.DeliverPolicy.ALL,
+            num_replicas=replicas,
+        )
+        await js.add_consumer("DISPATCH", config)
+    for item, owner in zip(run.items, run.departments, strict=True):
+        event = ItemPublished(
+            item_code=item,
+            name="占道经营治理",
+            list_kind=ListKind.COMMON,
+            domain="城市管理",
+            responsible_body=owner,
+            time_limit=TimeLimit(value=3, unit=TimeUnit.WORKING_DAY),
+            version=1,
+            effective_from=date(2026, 1, 1),
+        )
+        await publish_until_acked(js, event.subject(), *wire(event))
+    grid = GridMapped(grid_code=run.grid, street_code="hongxing", version=1)
+    await publish_until_acked(js, grid.subject(), *wire(grid))
+
+
+def report(run: Run, n: int) -> CaseReported:
+    return CaseReported(
+        source_system="smartcity",
+        source_id=f"{run.prefix}-{n}",
+        item_code=run.items[n % len(run.items)],
+        grid_code=run.grid,
+        description=f"第{n}号案件",
+        reported_at=datetime.now(UTC),
+    )
+
+
+async def send(js: JetStreamContext, run: Run, numbers: range) -> None:
+    for n in numbers:
+        event = report(run, n)
+        await publish_until_acked(js, event.subject(), *wire(event))
+
+
+class Ledger:
+    """What Postgres holds for one run."""
+
+    def __init__(self, dsn: str, prefix: str) -> None:
+        self.dsn = dsn
+        self.prefix = prefix
+
+    async def fetch(self, query: str) -> list[asyncpg.Record]:
+        connection = await asyncpg.connect(self.dsn)
+        try:
+            return list(await connection.fetch(query, f"{self.prefix}-%"))
+        finally:
+            await connection.close()
+
+    async def counts(self) -> tuple[int, int]:
+        row = (
+            await self.fetch(
+                """SELECT (SELECT count(*) FROM dispatch.cases WHERE source_id LIKE $1) AS cases,
+                          (SELECT count(*) FROM dispatch.tasks t JOIN dispatch.cases c ON c.id = t.case_id
+                            WHERE c.source_id LIKE $1) AS tasks"""
+            )
+        )[0]
+        return int(row["cases"]), int(row["tasks"])
+
+    async def cases_per_source(self) -> Counter[str]:
+        rows = await self.fetch("SELECT source_id FROM dispatch.cases WHERE source_id LIKE $1")
+        return Counter(row["source_id"] for row in rows)
+
+    async def tasks(self) -> list[asyncpg.Record]:
+        return await self.fetch(
+            """SELECT t.id, t.case_id, t.assignee_code, c.source_id FROM dispatch.tasks t
+               JOIN dispatch.cases c ON c.id = t.case_id WHERE c.source_id LIKE $1"""
+        )
+
+    async def dead_letters(self) -> list[asyncpg.Record]:
+        """Every dead letter dispatch holds (the run's database is its own)."""
+        return await self.fetch("SELECT consumer, kind, reason FROM dispatch.dead_letter WHERE $1 <> ''")
+
+    async def reach(self, cases: int, *, timeout: float) -> None:
+        deadline = time.monotonic() + timeout
+        while True:
+            with contextlib.suppress(OSError, asyncpg.PostgresError):
+                if (await self.counts())[0] >= cases:
+                    return
+            if time.monotonic() > deadline:
+                raise AssertionError(f"only {await self.counts()} (cases, tasks) of {cases} after {timeout:.0f} s")
+            await asyncio.sleep(0.2)
+
+
+@contextlib.asynccontextmanager
+async def dispatch_process(
+    nats_url: str, database_url: str, log_dir: Path, *, settings: Mapping[str, str] | None = None
+) -> AsyncIterator[ServiceProcesses]:
+    env = {
+        **os.environ,
+        "LINKAGE_NATS_URL": nats_url,
+        "LINKAGE_DATABASE_URL": database_url,
+        "LINKAGE_JWT_SECRET": JWT_SECRET,
+        "LINKAGE_RELAY_POLL_S": "0.2",
+        "LINKAGE_SWEEP_INTERVAL_S": "3600",
+        **(settings or {}),
+    }
+    specs = on_free_ports([spec for spec in SERVICES if spec.name == "dispatch"])
+    with ServiceProcesses(env=env, log_dir=log_dir, services=specs) as processes:
+        await asyncio.to_thread(processes.wait_ready, 60)
+        yield processes
+
+
+async def routed(url: str, items: list[str]) -> None:
+    async with httpx.AsyncClient(timeout=5, trust_env=False) as http:
+        for _ in range(200):
+            answers = [await http.get(f"{url}/routing/{item}", headers=bearer("office")) for item in items]
+            if all(a.status_code == 200 for a in answers):
+                return
+            await asyncio.sleep(0.1)
+    raise AssertionError("the routing projection never caught up")
+
+
+async def deliveries(
+    js: JetStreamContext, departments: list[str], expected: set[str], *, timeout: float = 60.0, linger: float = 3.0
+) -> dict[str, Counter[str]]:
+    """Pull every department's own durable until each expected task arrived, then ``linger`` seconds more for
+    any copy; how many times each task id arrived, per department. Redeliveries of one stored message
+    (``num_delivered`` > 1, after an ack lost in a failure) are not counted: a department sees that message
+    again under the same stream sequence and knows it; a second stored message for a task would be counted."""
+    seen: dict[str, Counter[str]] = {code: Counter() for code in departments}
+    sequences: set[tuple[str, int]] = set()
+    subscriptions = {
+        code: await js.pull_subscribe_bind(durable=f"dept-{code}", stream="DISPATCH") for code in departments
+    }
+    deadline, lingering = time.monotonic() + timeout, None
+    while time.monotonic() < (lingering or deadline):
+        for code, subscription in subscriptions.items():
+            with contextlib.suppress(TimeoutError, nats.errors.TimeoutError):
+                for message in await subscription.fetch(500, timeout=0.5):
+                    if (code, message.metadata.sequence.stream) not in sequences:
+                        sequences.add((code, message.metadata.sequence.stream))
+                        seen[code][body(message)["data"]["task_id"]] += 1
+                    await message.ack()
+        if lingering is None and {task for tasks in seen.values() for task in tasks} >= expected:
+            lingering = time.monotonic() + linger
+    return seen
