@@ -12,12 +12,8 @@ from dataclasses import dataclass
 from typing import Any, Generic
 
 from faststream.nats import NatsBroker
-from faststream.nats.opentelemetry import NatsTelemetryMiddleware
-from faststream.nats.prometheus import NatsPrometheusMiddleware
 from nats.js import JetStreamContext, api
 from nats.js.errors import BadRequestError, NotFoundError
-from opentelemetry.sdk.trace import TracerProvider
-from prometheus_client import CollectorRegistry, Counter, Histogram
 
 from contracts import STREAMS, CloudEvent
 from contracts.envelope import EventT
@@ -58,25 +54,10 @@ class Subscription(Generic[EventT]):
         return f"{service}-{entity}-{verb}".replace("_", "-")
 
 
-@dataclass(frozen=True)
-class ConsumerMetrics:
-    handled: Counter
-    seconds: Histogram
-
-    @classmethod
-    def create(cls, registry: CollectorRegistry) -> ConsumerMetrics:
-        handled = Counter(
-            "linkage_messages_handled", "Consumed messages by outcome", ["durable", "outcome"], registry=registry
-        )
-        seconds = Histogram(
-            "linkage_message_handling_seconds", "Time to handle a message, or a batch", ["durable"], registry=registry
-        )
-        return cls(handled, seconds)
-
-
-def create_broker(
-    servers: Sequence[str], *, service: str, tracer_provider: TracerProvider, registry: CollectorRegistry
-) -> NatsBroker:
+def create_broker(servers: Sequence[str], *, service: str) -> NatsBroker:
+    """The connection every part of a service shares. Nothing is consumed or published through FastStream's
+    subscribers or publishers (pull.py and outbox.py say why), so the broker carries no middlewares: our
+    loop makes the consumer spans and metrics, the relay keeps the producer's trace in the headers."""
     return NatsBroker(
         list(servers),
         name=f"linkage-{service}",
@@ -84,11 +65,6 @@ def create_broker(
         max_reconnect_attempts=-1,  # forever: nats-py otherwise gives up after ~2 minutes
         reconnect_time_wait=1,
         connect_timeout=2,
-        log_level=logging.DEBUG,  # FastStream's "Received"/"Processed" lines: two per message at INFO otherwise
-        middlewares=[
-            NatsTelemetryMiddleware(tracer_provider=tracer_provider),
-            NatsPrometheusMiddleware(registry=registry, app_name=service),
-        ],
     )
 
 

@@ -16,6 +16,7 @@ from typing import Any
 import sqlalchemy as sa
 from fastapi import APIRouter, FastAPI
 from fastapi.telemetry import TelemetryConfig
+from nats.aio.client import Client
 from nats.js import JetStreamContext
 from opentelemetry.sdk.trace import SpanProcessor
 from prometheus_client import CollectorRegistry
@@ -35,7 +36,7 @@ from services.runtime.consumer import Consumer, declare
 from services.runtime.db import PlumbingTables, create_engine, sessionmaker
 from services.runtime.migrate import head_revision
 from services.runtime.outage import DatabaseWatch
-from services.runtime.outbox import OutboxRelay
+from services.runtime.outbox import DEFAULT_MAX_PAYLOAD, OutboxRelay
 from services.runtime.pull import LoopMetrics, PullLoop, Settles
 from services.runtime.settings import RuntimeSettings
 from services.runtime.telemetry import configure_logging, tracer_provider
@@ -68,9 +69,7 @@ class ServiceKit:
         self.registry = CollectorRegistry()
         self.loop_metrics = LoopMetrics(self.registry)
         self.tracer_provider = tracer_provider(name, otlp_endpoint=settings.otlp_endpoint, extra=span_processor)
-        self.broker = create_broker(
-            settings.nats_servers, service=name, tracer_provider=self.tracer_provider, registry=self.registry
-        )
+        self.broker = create_broker(settings.nats_servers, service=name)
         self.relay = OutboxRelay(
             self.sessions,
             tables,
@@ -81,6 +80,7 @@ class ServiceKit:
         )
         self.consumers: list[Consumer[Any]] = []
         self.loops: list[PullLoop] = []
+        self._nats: Client | None = None  # the broker's connection, once made
         self.bus_up = asyncio.Event()
         self.schema_head = head_revision(name)
         self._tasks: list[asyncio.Task[None]] = []
@@ -94,7 +94,13 @@ class ServiceKit:
             actor=actor,
             inbox_key=inbox_key,
             on_emit=self.relay.wake,
+            max_payload=self._max_payload(),
         )
+
+    def _max_payload(self) -> int:
+        """What the server announced (every node of a cluster should agree), or NATS's default before that."""
+        connection = self._nats
+        return connection.max_payload if connection is not None and connection.is_connected else DEFAULT_MAX_PAYLOAD
 
     def subscribe(self, *subscriptions: Subscription[Any]) -> None:
         for subscription in subscriptions:
@@ -152,13 +158,12 @@ class ServiceKit:
     async def _bring_up_bus(self) -> None:
         while True:
             try:
-                await self.broker.connect()
+                self._nats = await self.broker.connect()
                 break
             except Exception as error:
                 log.warning("NATS not reachable yet (%r); retrying", error)
                 await asyncio.sleep(1.0)
-        connection = self.broker.connection
-        js = connection.jetstream()
+        js = self._nats.jetstream()
         await reconcile_streams(js, replicas=self.settings.stream_replicas)
         for consumer in self.consumers:
             await reconcile_consumer(js, consumer.stream, consumer.config)
