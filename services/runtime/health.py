@@ -86,7 +86,7 @@ async def delivery_health(kit: ServiceKit, *, timeout_s: float = TIMEOUT_S) -> D
     """The service's delivery figures now; what a dependency down makes unknown is said so, not raised."""
     js = _jetstream(kit)
     consumers, (database, outbox, dead_letters) = await asyncio.gather(
-        consumer_figures(js, kit.consumers, timeout_s=timeout_s),
+        consumer_figures(js, kit.durables(), timeout_s=timeout_s),
         store_figures(kit.sessions, kit.tables, timeout_s=timeout_s),
     )
     return DeliveryHealth(

@@ -125,6 +125,10 @@ class ServiceKit:
         """A loop the service runs while it lives (e.g. a deadline sweep), started once the bus is up."""
         self._background.append((name, job))
 
+    def durables(self) -> list[Settles]:
+        """Every durable this service pulls from: its subscriptions' and, once the bus is up, its advisories'."""
+        return [loop.consumer for loop in self.loops] or list(self.consumers)
+
     def consumer(self, durable: str) -> Consumer[Any]:
         return next(c for c in self.consumers if c.durable == durable)
 
