@@ -237,3 +237,24 @@ async def _drained(js: JetStreamContext, durable: str) -> bool:
 
 async def _recorded(kit: ServiceKit, consumer: str, count: int) -> bool:
     return len(await dead_letters_of(kit, consumer)) >= count
+
+
+async def test_a_durable_left_with_old_settings_is_brought_to_the_declared_ones_keeping_its_place(
+    nats_url: str,
+) -> None:
+    async with lane(nats_url, max_deliver=5, ack_wait_s=15) as it:
+        declared = (await it.info()).config
+        await it.js.delete_consumer(it.stream, it.durable)
+        old = dataclasses.replace(declared, ack_wait=30.0, backoff=[1.0, 5.0, 15.0, 30.0])  # the settings before
+        await it.js.add_consumer(it.stream, old)
+        assert (await it.info()).config.ack_wait == 1.0  # the server took AckWait from the first backoff step
+        for _ in range(3):
+            await it.publish()
+        [msg] = await (await it.js.pull_subscribe_bind(it.durable, it.stream)).fetch(1, timeout=5)
+        await msg.ack_sync()
+
+        await reconcile_consumer(it.js, it.stream, declared)
+
+        info = await it.info()
+        assert (info.config.ack_wait, info.config.backoff) == (15.0, None)
+        assert (info.ack_floor.stream_seq, info.num_pending) == (1, 2)  # updated in place, not recreated
