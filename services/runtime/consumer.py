@@ -27,7 +27,7 @@ from contracts import CloudEvent, decode, stream_for_subject
 from contracts.envelope import EventT
 from services.runtime.bus import Subscription, consumer_config
 from services.runtime.db import DeadLetterKind
-from services.runtime.outage import DatabaseWatch
+from services.runtime.outage import DatabaseWatch, InPlace
 from services.runtime.settings import RuntimeSettings
 from services.runtime.uow import AlreadyHandled, UnitOfWork
 
@@ -73,14 +73,14 @@ class Consumer(Generic[EventT]):
     async def consume(self, msg: Msg) -> str:
         """Handle one delivery and settle it with JetStream; returns the outcome."""
         deliveries = msg.metadata.num_delivered or 1
+        rerun = InPlace(self.watch)
         while True:
             try:
                 await self.handle(msg.data)  # raw bytes: a bad envelope is dead-lettered here, not dropped
             except ValidationError as error:
                 return await self._unparseable(msg, error)
             except Exception as error:
-                if await self.watch.explains(error):
-                    await self.watch.wait_up()  # held, not nak'd: the pull loop keeps it in progress
+                if await rerun.again(error):  # held, not nak'd: the pull loop keeps it in progress
                     continue
                 if deliveries >= self.max_deliver:
                     reason = f"handler failed {deliveries} times: {error!r}"
@@ -129,6 +129,7 @@ class Consumer(Generic[EventT]):
         """Run ``many`` until it commits (True) or fails on its data (False); a database outage is waited out."""
         many = self.subscription.many
         assert many is not None
+        rerun = InPlace(self.watch)
         while True:
             uow = self.uow_factory(inbox_key=(self.durable, list(events)))
             for event_id, trace in traces.items():
@@ -136,8 +137,7 @@ class Consumer(Generic[EventT]):
             try:
                 await many(list(events.values()), uow)
             except Exception as error:
-                if await self.watch.explains(error):
-                    await self.watch.wait_up()
+                if await rerun.again(error):
                     continue
                 log.warning("%s: a batch of %d failed (%r); handling it one by one", self.durable, len(events), error)
                 return False
@@ -180,12 +180,12 @@ def declare(
 
 async def store_dead_letter(write: DeadLetterWriter, watch: DatabaseWatch, row: dict[str, Any]) -> None:
     """Write a dead letter, waiting out a database outage; raises only what is not an outage."""
+    rerun = InPlace(watch)
     while True:
         try:
             await write(**row)
         except Exception as error:
-            if await watch.explains(error):
-                await watch.wait_up()
+            if await rerun.again(error):
                 continue
             raise
         return

@@ -5,6 +5,9 @@ administrator, or silent past the statement timeout) says nothing about the mess
 watch then marks the database down and probes it until it answers. Meanwhile the pull loops fetch nothing,
 the messages already in hand are kept alive with in-progress heartbeats and handled again once the
 database is back: an outage, however long, spends no delivery attempt and dead-letters nothing.
+
+The test is a fresh connection: a failure while the database answers one is the work's, except a
+connection that broke (pooled before a restart, say), which is retried in place a few times.
 """
 
 from __future__ import annotations
@@ -12,6 +15,7 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import logging
+from enum import Enum
 
 import asyncpg
 import sqlalchemy as sa
@@ -20,6 +24,9 @@ from sqlalchemy.engine import make_url
 log = logging.getLogger(__name__)
 
 PROBE_INTERVAL_S = 1.0
+BROKEN_CONNECTION_RETRIES = 3
+"""A connection that keeps breaking while the database answers is a bug somewhere, not an outage: after
+these in-place retries the failure counts like any other."""
 
 # Errors that say the connection, not the statement, failed: asyncpg's connection errors (refused by a
 # server starting or stopping, 57P01 admin shutdown...) and the OS's (refused, reset, unreachable).
@@ -45,6 +52,12 @@ def is_disconnect(error: BaseException) -> bool:
     return False
 
 
+class Verdict(Enum):
+    OUTAGE = "outage"
+    BROKEN_CONNECTION = "broken connection"
+    FAILURE = "failure"
+
+
 class DatabaseWatch:
     """Whether the service's database answers; consumers ask it when a handler fails, and wait on it."""
 
@@ -59,17 +72,15 @@ class DatabaseWatch:
     def up(self) -> bool:
         return self._up.is_set()
 
-    async def explains(self, error: BaseException) -> bool:
-        """Whether the failure is the database's: a connection error, or a database that does not answer now.
-
-        A failure with the database answering is the message's, and spends a delivery as usual.
-        """
+    async def judge(self, error: BaseException) -> Verdict:
+        """Whose failure ``error`` is: the database's (it does not answer a fresh connection), a connection's
+        that broke while the database answers (e.g. pooled before a restart), or else the work's own."""
         if not self.up:
-            return True
-        if is_disconnect(error) or not await self.probe():
+            return Verdict.OUTAGE
+        if not await self.probe():
             self.mark_down(error)
-            return True
-        return False
+            return Verdict.OUTAGE
+        return Verdict.BROKEN_CONNECTION if is_disconnect(error) else Verdict.FAILURE
 
     def mark_down(self, error: BaseException) -> None:
         if not self.up:
@@ -107,3 +118,25 @@ class DatabaseWatch:
             await asyncio.sleep(PROBE_INTERVAL_S)
         log.info("database answers again: consumers resume")
         self._up.set()
+
+
+class InPlace:
+    """Whether one piece of work (a message, a batch, a dead-letter write) should simply run again now.
+
+    Through an outage, always, once the database answers again; for a broken connection, a few times.
+    A failure of the work itself, never: that one is settled by the caller (nak, dead letter).
+    """
+
+    def __init__(self, watch: DatabaseWatch) -> None:
+        self._watch = watch
+        self._broken = 0
+
+    async def again(self, error: BaseException) -> bool:
+        verdict = await self._watch.judge(error)
+        if verdict is Verdict.OUTAGE:
+            await self._watch.wait_up()
+            return True
+        if verdict is Verdict.BROKEN_CONNECTION and self._broken < BROKEN_CONNECTION_RETRIES:
+            self._broken += 1
+            return True
+        return False
