@@ -21,10 +21,12 @@ from services.platform.catalog_cli import add_catalog_commands
 from services.platform.check import run_checks
 from services.platform.embedded import EmbeddedPostgres, NatsServer
 from services.platform.errors import PlatformError
+from services.platform.nats_cluster import ClusterNode, NatsCluster
 from services.platform.supervisor import SERVICES, ServiceProcesses, migrate_all
 from services.runtime.auth import mint_token
 
 DEFAULT_DATA_DIR = Path(".linkage")
+CLUSTER_REPLICAS = 3
 _SignalHandler = Callable[[int, FrameType | None], object] | int | None
 
 
@@ -47,6 +49,14 @@ def _parser() -> argparse.ArgumentParser:
     up = commands.add_parser("up", help="start NATS, Postgres and the five services; Ctrl-C stops them")
     _data_dir_option(up)
     up.add_argument("--nats-port", type=int, default=14222, help="embedded NATS port (default: %(default)s)")
+    up.add_argument(
+        "--cluster",
+        type=int,
+        choices=(1, 3),
+        default=1,
+        help="NATS nodes: 3 runs a JetStream cluster on loopback with every stream at R3; clients on --nats-port "
+        "and the next two, routes 2000 above, monitoring 4000 above (default: %(default)s)",
+    )
     up.add_argument("--pg-port", type=int, default=15432, help="embedded Postgres port (default: %(default)s)")
     up.add_argument(
         "--base-port", type=int, default=8101, help="catalog's port; the others follow (default: %(default)s)"
@@ -166,10 +176,10 @@ def _up(args: argparse.Namespace) -> int:
 def _run_platform(stack: ExitStack, args: argparse.Namespace) -> None:
     data_dir: Path = args.data_dir.absolute()
     log_dir = data_dir / "logs"
-    nats_url = os.environ.get("LINKAGE_NATS_URL") or _start_nats(stack, data_dir, args.nats_port)
+    nats_env, nodes = _nats(stack, data_dir, args)
     database_url = os.environ.get("LINKAGE_DATABASE_URL") or _start_postgres(stack, data_dir, args.pg_port)
     env = {
-        "LINKAGE_NATS_URL": nats_url,
+        **nats_env,
         "LINKAGE_DATABASE_URL": database_url,
         "LINKAGE_JWT_SECRET": jwt_secret(data_dir, create=True),
     }
@@ -181,7 +191,8 @@ def _run_platform(stack: ExitStack, args: argparse.Namespace) -> None:
     services.wait_ready(args.ready_timeout)
     if args.demo:
         _load_demo(services.spec("catalog").url, secret=env["LINKAGE_JWT_SECRET"])
-    _print_summary(services, nats_url=nats_url, database_url=database_url, data_dir=data_dir)
+    nats_url = env["LINKAGE_NATS_URL"]  # every node, for a cluster
+    _print_summary(services, nats_url=nats_url, nodes=nodes, database_url=database_url, data_dir=data_dir)
     _watch(services)
 
 
@@ -195,10 +206,29 @@ def _load_demo(catalog_url: str, *, secret: str) -> None:
     _say(f"demo dataset in catalogue version {version}" if version else "demo dataset already loaded")
 
 
+def _nats(stack: ExitStack, data_dir: Path, args: argparse.Namespace) -> tuple[dict[str, str], tuple[ClusterNode, ...]]:
+    """The services' NATS settings (starting NATS unless LINKAGE_NATS_URL names one), and our cluster's nodes."""
+    if args.cluster > 1:
+        nodes = _start_nats_cluster(stack, data_dir, args.nats_port, size=args.cluster)
+        urls = ",".join(node.url for node in nodes)
+        # Only for a cluster of ours: for a LINKAGE_NATS_URL it would override the replicas meant for that one.
+        return {"LINKAGE_NATS_URL": urls, "LINKAGE_STREAM_REPLICAS": str(CLUSTER_REPLICAS)}, nodes
+    url = os.environ.get("LINKAGE_NATS_URL") or _start_nats(stack, data_dir, args.nats_port)
+    return {"LINKAGE_NATS_URL": url}, ()
+
+
 def _start_nats(stack: ExitStack, data_dir: Path, port: int) -> str:
     _say(f"starting NATS with JetStream on port {port}")
     server = NatsServer(store_dir=data_dir / "nats", port=port, log_file=data_dir / "logs" / "nats.log")
     return stack.enter_context(server).url
+
+
+def _start_nats_cluster(stack: ExitStack, data_dir: Path, port: int, *, size: int) -> tuple[ClusterNode, ...]:
+    if os.environ.get("LINKAGE_NATS_URL"):
+        raise PlatformError("--cluster starts NATS nodes of its own: unset LINKAGE_NATS_URL to use it")
+    _say(f"starting a {size}-node NATS JetStream cluster on ports {port}-{port + size - 1}")
+    cluster = NatsCluster(root=data_dir / "nats-cluster", size=size, base_port=port, log_dir=data_dir / "logs")
+    return stack.enter_context(cluster).nodes
 
 
 def _start_postgres(stack: ExitStack, data_dir: Path, port: int) -> str:
@@ -207,9 +237,12 @@ def _start_postgres(stack: ExitStack, data_dir: Path, port: int) -> str:
     return stack.enter_context(server).url
 
 
-def _print_summary(services: ServiceProcesses, *, nats_url: str, database_url: str, data_dir: Path) -> None:
+def _print_summary(
+    services: ServiceProcesses, *, nats_url: str, nodes: Sequence[ClusterNode], database_url: str, data_dir: Path
+) -> None:
     rows = [("service", "url", "docs", "ready")]
     rows += [(spec.name, spec.url, f"{spec.url}/docs", "yes") for spec in services.services]
+    rows += [(node.name, node.url, f"{node.monitor_url}/jsz", "yes") for node in nodes]
     widths = [max(len(row[column]) for row in rows) for column in range(4)]
     print()
     for row in rows:

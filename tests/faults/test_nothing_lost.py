@@ -1,4 +1,4 @@
-"""Nothing lost: 1,000 cases through intake while dispatch is SIGKILLed twice and NATS is restarted once.
+"""Nothing lost: 1,000 cases through intake while dispatch is SIGKILLed twice and NATS once.
 
 Dispatch runs as a real process on a free port against a nats-server this test starts (its own store and
 port, 127.0.0.1 only) so that it can be killed. Afterwards every case is persisted exactly once and every
@@ -240,7 +240,8 @@ async def test_every_case_once_and_every_task_delivered_through_kills_and_a_nats
                 processes.kill("dispatch")  # 2nd SIGKILL
                 processes.restart("dispatch", wait=False)
                 await send(js, run, range(2 * quarter, 3 * quarter), twice=twice)
-                await asyncio.to_thread(server.restart)  # NATS goes away and comes back on the same port and store
+                server.kill()  # SIGKILL: NATS crashes, then comes back on the same port and store
+                await asyncio.to_thread(server.start)
                 await send(js, run, range(3 * quarter, CASES), twice=twice)
                 await ledger.reach(CASES, timeout=SETTLE_S)
                 tasks = await ledger.tasks()
