@@ -10,6 +10,7 @@ import asyncio
 import contextlib
 import os
 import time
+import uuid
 from collections import Counter
 from collections.abc import AsyncIterator, Mapping
 from dataclasses import dataclass
@@ -112,10 +113,20 @@ def report(run: Run, n: int) -> CaseReported:
     )
 
 
-async def send(js: JetStreamContext, run: Run, numbers: range) -> None:
+async def send(js: JetStreamContext, run: Run, numbers: range, *, twice: bool = False) -> None:
+    """Report cases ``numbers``; ``twice``: each a second time, in each of the three ways a platform repeats."""
     for n in numbers:
         event = report(run, n)
-        await publish_until_acked(js, event.subject(), *wire(event))
+        data, headers = wire(event)
+        await publish_until_acked(js, event.subject(), data, headers)
+        if not twice:
+            continue
+        if n % 3 == 0:  # the very same message again: JetStream drops it by Nats-Msg-Id
+            await publish_until_acked(js, event.subject(), data, headers)
+        elif n % 3 == 1:  # the same event under another message id: the inbox drops it by event id
+            await publish_until_acked(js, event.subject(), data, {**headers, "Nats-Msg-Id": f"{uuid.uuid4()}"})
+        else:  # the platform re-reports the case as a new event: intake drops it by the source's own id
+            await publish_until_acked(js, event.subject(), *wire(event))
 
 
 class Ledger:
