@@ -21,5 +21,5 @@ def create_app(settings: Settings | None = None, *, span_processor: SpanProcesso
         "street lists (一街一单) and their public pages.",
         routers=[items.router, imports.router, laws.router, streetlists.router, public.router],
     )
-    app.state.catalog_reads = CatalogReads(kit.engine)
+    kit.provide(CatalogReads(kit.engine))
     return app

@@ -9,13 +9,14 @@ from __future__ import annotations
 
 import functools
 import time
-from collections.abc import Awaitable, Callable
 from dataclasses import dataclass
 from typing import Annotated
 
 import jwt
-from fastapi import Depends, HTTPException, Request, status
+from fastapi import Depends, HTTPException, status
 from fastapi.security import HTTPAuthorizationCredentials, HTTPBearer
+
+from services.runtime.wired import jwt_secret
 
 ROLE_KINDS = frozenset({"office", "department", "street", "agency", "reviewer", "committee", "smartcity", "operator"})
 SCOPED_KINDS = frozenset({"department", "street", "agency", "reviewer"})
@@ -74,13 +75,14 @@ _CHALLENGE = {"WWW-Authenticate": "Bearer"}
 
 
 async def optional_principal(
-    request: Request, credentials: Annotated[HTTPAuthorizationCredentials | None, Depends(_bearer)]
+    secret: Annotated[str, Depends(jwt_secret)],
+    credentials: Annotated[HTTPAuthorizationCredentials | None, Depends(_bearer)],
 ) -> Principal | None:
     """The caller when a token came with the request; a bad token is refused, never ignored."""
     if credentials is None:
         return None
     try:
-        return decode_token(request.app.state.jwt_secret, credentials.credentials)
+        return decode_token(secret, credentials.credentials)
     except jwt.InvalidTokenError as error:
         raise HTTPException(status.HTTP_401_UNAUTHORIZED, f"invalid token: {error}", _CHALLENGE) from error
 
@@ -93,12 +95,18 @@ async def current_principal(principal: Annotated[Principal | None, Depends(optio
 
 # The dependencies are ``async`` so that FastAPI runs them inline rather than in its thread pool (about a
 # millisecond per request on this hardware); none of them blocks.
-def require(*kinds: str) -> Callable[[Principal], Awaitable[Principal]]:
-    """A dependency admitting principals holding any of the role ``kinds``."""
+@dataclass(frozen=True)
+class Require:
+    """A dependency admitting principals holding any of the role ``kinds``; ``deps`` names each set once."""
 
-    async def check(principal: Annotated[Principal, Depends(current_principal)]) -> Principal:
-        if not any(principal.has(kind) for kind in kinds):
-            raise HTTPException(status.HTTP_403_FORBIDDEN, f"needs role: {' or '.join(kinds)}")
+    kinds: tuple[str, ...]
+
+    async def __call__(self, principal: Annotated[Principal, Depends(current_principal)]) -> Principal:
+        if not any(principal.has(kind) for kind in self.kinds):
+            raise HTTPException(status.HTTP_403_FORBIDDEN, f"needs role: {' or '.join(self.kinds)}")
         return principal
 
-    return check
+
+def require(*kinds: str) -> Require:
+    """The dependency for ``kinds``; routes use the named sets in ``deps`` instead."""
+    return Require(kinds)

@@ -1,21 +1,38 @@
-"""FastAPI dependencies every service's routes use."""
+"""FastAPI dependencies every service's routes use: the unit of work, the kit's parts, and who may call.
+
+Each role alias names one set of role kinds (DESIGN.md's actors) and means that set in every service; a
+service needing another set adds it here under a new name rather than reusing a name for different callers.
+"""
 
 from __future__ import annotations
 
-from typing import TYPE_CHECKING, Annotated
+from typing import Annotated
 
 from fastapi import Depends, Request
 
-from services.runtime.auth import Principal, optional_principal
+from services.runtime.auth import Principal, Require, optional_principal
 from services.runtime.uow import UnitOfWork
+from services.runtime.wired import KitDep, kit_of, provided, settings_of
 
-if TYPE_CHECKING:
-    from services.runtime.kit import ServiceKit
-
-
-def kit_of(request: Request) -> ServiceKit:
-    kit: ServiceKit = request.app.state.kit
-    return kit
+__all__ = [
+    "AdmissionParty",
+    "Assignee",
+    "CatalogueReader",
+    "Department",
+    "KitDep",
+    "Office",
+    "OfficeOrOperator",
+    "Operator",
+    "Reporter",
+    "Staff",
+    "StaffInCharge",
+    "Street",
+    "StreetOrOffice",
+    "UowDep",
+    "kit_of",
+    "provided",
+    "settings_of",
+]
 
 
 async def _uow(request: Request, principal: Annotated[Principal | None, Depends(optional_principal)]) -> UnitOfWork:
@@ -24,3 +41,30 @@ async def _uow(request: Request, principal: Annotated[Principal | None, Depends(
 
 UowDep = Annotated[UnitOfWork, Depends(_uow)]
 """A fresh unit of work whose audit rows name the caller."""
+
+Office = Annotated[Principal, Depends(Require(("office",)))]
+"""The organisation office (区委编办) alone."""
+Operator = Annotated[Principal, Depends(Require(("operator",)))]
+"""An operator: runs the system, never acts in the domain."""
+Department = Annotated[Principal, Depends(Require(("department",)))]
+"""A department (职能部门), scoped to its code."""
+Street = Annotated[Principal, Depends(Require(("street",)))]
+"""A street (街道), scoped to its code."""
+OfficeOrOperator = Annotated[Principal, Depends(Require(("office", "operator")))]
+"""The office, or an operator acting for everyone."""
+StreetOrOffice = Annotated[Principal, Depends(Require(("street", "office")))]
+"""A street for its own list or cases, or the office for any."""
+Assignee = Annotated[Principal, Depends(Require(("department", "street", "agency", "office", "operator")))]
+"""Whoever a task can be assigned to (部门、街道、驻街机构), or the office and operators acting for them."""
+Reporter = Annotated[Principal, Depends(Require(("smartcity", "office")))]
+"""Who reports cases in: the smart-city centre (智慧城市) or the office."""
+Staff = Annotated[Principal, Depends(Require(("office", "operator", "department", "street", "agency")))]
+"""Everyone who works cases: office, operators and the assignees."""
+CatalogueReader = Annotated[
+    Principal, Depends(Require(("office", "operator", "department", "street", "agency", "reviewer")))
+]
+"""Who reads the catalogue: staff and the reviewers (审查机关) who check it."""
+StaffInCharge = Annotated[Principal, Depends(Require(("office", "operator", "department")))]
+"""The office, operators and departments: who runs joint enforcement (联合执法)."""
+AdmissionParty = Annotated[Principal, Depends(Require(("office", "reviewer", "committee", "department")))]
+"""Who takes part in admission (准入): office, reviewers, the standing committee and the applying department."""

@@ -11,7 +11,7 @@ import asyncio
 import contextlib
 import logging
 from collections.abc import AsyncIterator, Callable, Coroutine, MutableMapping, Sequence
-from typing import Any
+from typing import Any, TypeVar
 
 import sqlalchemy as sa
 from fastapi import APIRouter, FastAPI
@@ -22,7 +22,7 @@ from opentelemetry.sdk.trace import SpanProcessor
 from prometheus_client import CollectorRegistry
 from sqlalchemy.dialects.postgresql import insert
 
-from services.runtime import errors, ops
+from services.runtime import http_errors, ops
 from services.runtime.advisories import AdvisoryCapture, advisory_consumer, advisory_stream
 from services.runtime.bus import (
     Subscription,
@@ -44,6 +44,7 @@ from services.runtime.text import RefuseNul
 from services.runtime.uow import UnitOfWork
 
 log = logging.getLogger(__name__)
+T = TypeVar("T")
 
 
 class ServiceKit:
@@ -85,6 +86,17 @@ class ServiceKit:
         self.schema_head = head_revision(name)
         self._tasks: list[asyncio.Task[None]] = []
         self._background: list[tuple[str, Callable[[], Coroutine[Any, Any, None]]]] = []
+        self._parts: dict[type, object] = {}
+
+    def provide(self, part: object) -> None:
+        """A part of the service its routes ask for by type (``wired.provided``), e.g. a cache of reads."""
+        self._parts[type(part)] = part
+
+    def part(self, kind: type[T]) -> T:
+        found = self._parts.get(kind)
+        if not isinstance(found, kind):
+            raise LookupError(f"{self.name} provides no {kind.__name__}")
+        return found
 
     def uow(self, *, actor: str = "system", inbox_key: Any = None) -> UnitOfWork:
         return UnitOfWork(
@@ -238,9 +250,8 @@ class ServiceKit:
             "exclude": _unobserved,
         }
         app = FastAPI(title=title, description=description, version="1", lifespan=self.lifespan, telemetry=telemetry)
-        app.state.kit = self
-        app.state.jwt_secret = self.settings.jwt_secret.get_secret_value()
-        errors.install(app)
+        app.state.kit = self  # read back only by wired.kit_of: routes take typed dependencies
+        http_errors.install(app)
         app.add_middleware(RefuseNul)
         app.include_router(ops.router)
         for router in routers:

@@ -17,7 +17,7 @@ from nats.js.errors import NotFoundError, ServiceUnavailableError
 from sqlalchemy.ext.asyncio import async_sessionmaker
 
 from contracts.events.catalog import GridMapped, LawChanged, LawChangeKind
-from services.runtime import errors
+from services.runtime import http_errors
 from services.runtime.db import plumbing_tables
 from services.runtime.errors import EventTooLarge
 from services.runtime.outbox import DEFAULT_MAX_PAYLOAD, no_stream_takes, relayed_headers, wire_size
@@ -128,7 +128,7 @@ async def test_emit_holds_events_to_the_limit_it_was_given() -> None:
 
 async def test_an_event_too_large_is_a_422_naming_the_event() -> None:
     app = FastAPI()
-    errors.install(app)
+    http_errors.install(app)
 
     @app.post("/publish")
     async def publish() -> dict[str, Any]:

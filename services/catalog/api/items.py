@@ -5,7 +5,7 @@ from __future__ import annotations
 from datetime import date, datetime
 from typing import Annotated, Any
 
-from fastapi import APIRouter, Depends, Path, Query, Request
+from fastapi import APIRouter, Depends, Path, Query
 from pydantic import BaseModel, ConfigDict, Field
 
 from contracts.base import CODE_PATTERN, TimeLimit
@@ -15,7 +15,7 @@ from services.catalog.domain.library import CatalogueLoad
 from services.catalog.service import items as service
 from services.catalog.store.items import CatalogReads
 from services.runtime.auth import Principal, require
-from services.runtime.deps import UowDep
+from services.runtime.deps import UowDep, provided
 from services.runtime.errors import Rejected
 
 router = APIRouter(tags=["catalogue"])
@@ -23,12 +23,7 @@ Office = Annotated[Principal, Depends(require("office"))]
 Reader = Annotated[Principal, Depends(require("office", "operator", "department", "street", "agency", "reviewer"))]
 
 
-async def _reads(request: Request) -> CatalogReads:
-    reads: CatalogReads = request.app.state.catalog_reads
-    return reads
-
-
-ReadsDep = Annotated[CatalogReads, Depends(_reads)]
+ReadsDep = Annotated[CatalogReads, Depends(provided(CatalogReads))]
 
 
 class VersionPublic(BaseModel):

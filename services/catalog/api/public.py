@@ -2,7 +2,7 @@
 pointing at it, JSON and CPSV-AP JSON-LD.
 
 The QR code and links carry absolute URLs built from the request (the ``Host`` header, as a proxy passes it
-on), or from a ``public_base_url`` setting when the service has one, so a printed code in the service hall
+on), or from the ``public_base_url`` setting when it is set, so a printed code in the service hall
 points at the address citizens can reach.
 """
 
@@ -24,7 +24,8 @@ from contracts.events.catalog import ClauseRef, ListKind, TaskParty
 from services.catalog.domain.items import DISTRICT_TZ, ItemSpec
 from services.catalog.service import streetlists as service
 from services.catalog.service.streetlists import PublishedList
-from services.runtime.deps import UowDep
+from services.catalog.settings import Settings
+from services.runtime.deps import UowDep, kit_of
 from services.runtime.errors import NotFound
 
 router = APIRouter(prefix="/public/streets", tags=["public (公示)"])
@@ -147,7 +148,8 @@ def _links(request: Request, street_code: str) -> Links:
 
 
 def _page_url(request: Request, street_code: str) -> str:
-    base: str | None = getattr(request.app.state.kit.settings, "public_base_url", None)
+    settings = kit_of(request).settings
+    base = settings.public_base_url if isinstance(settings, Settings) else None
     if base:
         return f"{base.rstrip('/')}{request.app.url_path_for('street_page', street_code=street_code)}"
     return str(request.url_for("street_page", street_code=street_code))
