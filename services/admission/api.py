@@ -6,19 +6,18 @@ import uuid
 from datetime import datetime
 from typing import Annotated
 
-from fastapi import APIRouter, Depends, Query, status
+from fastapi import APIRouter, Query, status
 from pydantic import BaseModel, Field
 
 from contracts.base import CODE_PATTERN
 from contracts.events.admission import ApplicationKind
 from services.admission import service
 from services.admission.domain import SubmitApplication
-from services.runtime.auth import Principal, require
+from services.runtime.auth import Principal
+from services.runtime.deps import AdmissionParty, Department
 from services.runtime.deps import UowDep as Uow
 
 router = APIRouter(tags=["applications"])
-Department = Annotated[Principal, Depends(require("department"))]
-Reader = Annotated[Principal, Depends(require("office", "reviewer", "committee", "department"))]
 
 
 class ApplicationCreate(BaseModel):
@@ -54,14 +53,14 @@ async def submit(body: ApplicationCreate, uow: Uow, principal: Department) -> Ap
 
 
 @router.get("/applications/{application_id}", summary="One application with its automatic-check flags")
-async def get_application(application_id: uuid.UUID, uow: Uow, principal: Reader) -> ApplicationPublic:
+async def get_application(application_id: uuid.UUID, uow: Uow, principal: AdmissionParty) -> ApplicationPublic:
     departments = None if _everyone(principal) else principal.scopes("department")
     return ApplicationPublic(**(await service.application_view(uow, application_id, departments=departments))._mapping)
 
 
 @router.get("/applications", summary="Applications, newest first: a department sees only its own")
 async def list_applications(
-    uow: Uow, principal: Reader, limit: Annotated[int, Query(ge=1, le=1000)] = 100
+    uow: Uow, principal: AdmissionParty, limit: Annotated[int, Query(ge=1, le=1000)] = 100
 ) -> list[ApplicationPublic]:
     departments = None if _everyone(principal) else principal.scopes("department")
     return [ApplicationPublic(**row._mapping) for row in await service.applications(uow, departments, limit=limit)]

@@ -16,7 +16,6 @@ from services.runtime.wired import KitDep, kit_of, provided, settings_of
 
 __all__ = [
     "AdmissionParty",
-    "Assignee",
     "CatalogueReader",
     "Department",
     "KitDep",
@@ -54,12 +53,10 @@ OfficeOrOperator = Annotated[Principal, Depends(Require(("office", "operator")))
 """The office, or an operator acting for everyone."""
 StreetOrOffice = Annotated[Principal, Depends(Require(("street", "office")))]
 """A street for its own list or cases, or the office for any."""
-Assignee = Annotated[Principal, Depends(Require(("department", "street", "agency", "office", "operator")))]
-"""Whoever a task can be assigned to (部门、街道、驻街机构), or the office and operators acting for them."""
 Reporter = Annotated[Principal, Depends(Require(("smartcity", "office")))]
 """Who reports cases in: the smart-city centre (智慧城市) or the office."""
 Staff = Annotated[Principal, Depends(Require(("office", "operator", "department", "street", "agency")))]
-"""Everyone who works cases: office, operators and the assignees."""
+"""Everyone who works cases: whoever a task can be assigned to (部门、街道、驻街机构), the office and operators."""
 CatalogueReader = Annotated[
     Principal, Depends(Require(("office", "operator", "department", "street", "agency", "reviewer")))
 ]

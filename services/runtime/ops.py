@@ -6,13 +6,13 @@ from datetime import UTC, datetime
 from typing import TYPE_CHECKING, Annotated, Any
 
 import sqlalchemy as sa
-from fastapi import APIRouter, Depends, Path, Request, Response
+from fastapi import APIRouter, Path, Request, Response
 from fastapi.responses import JSONResponse
 from prometheus_client import CONTENT_TYPE_LATEST, generate_latest
 from pydantic import BaseModel, Field
 
-from services.runtime.auth import Principal, require
-from services.runtime.deps import kit_of
+from services.runtime.auth import Principal
+from services.runtime.deps import Operator, kit_of
 from services.runtime.errors import Conflict, NotFound
 from services.runtime.health import DeliveryHealth, delivery_health, gauges_of
 
@@ -22,7 +22,6 @@ if TYPE_CHECKING:
     from services.runtime.kit import ServiceKit
 
 router = APIRouter(tags=["operations"])
-Operator = Annotated[Principal, Depends(require("operator"))]
 
 
 @router.get("/healthz", summary="Liveness: the process answers")

@@ -5,18 +5,15 @@ from __future__ import annotations
 from typing import Annotated
 from urllib.parse import quote
 
-from fastapi import APIRouter, Depends, File, HTTPException, Query, UploadFile, status
+from fastapi import APIRouter, File, HTTPException, Query, UploadFile, status
 from fastapi.responses import JSONResponse, Response
 from pydantic import BaseModel, Field
 
 from services.catalog.service import imports as service
 from services.catalog.sheets import FileFormat, RowError
-from services.runtime.auth import Principal, require
-from services.runtime.deps import UowDep
+from services.runtime.deps import Office, OfficeOrOperator, UowDep
 
 router = APIRouter(tags=["catalogue import and export (清单导入导出)"])
-Office = Annotated[Principal, Depends(require("office"))]
-Exporter = Annotated[Principal, Depends(require("office", "operator"))]
 MAX_UPLOAD = 20 * 1024 * 1024
 
 
@@ -57,7 +54,7 @@ async def import_catalogue(
 )
 async def export_catalogue(
     uow: UowDep,
-    _: Exporter,
+    _: OfficeOrOperator,
     file_format: Annotated[FileFormat, Query(alias="format", description="xlsx, csv or json")] = FileFormat.XLSX,
 ) -> Response:
     export = await service.export_catalogue(uow, file_format)

@@ -14,13 +14,10 @@ from services.catalog.domain.items import ItemSpec
 from services.catalog.domain.library import CatalogueLoad
 from services.catalog.service import items as service
 from services.catalog.store.items import CatalogReads
-from services.runtime.auth import Principal, require
-from services.runtime.deps import UowDep, provided
+from services.runtime.deps import CatalogueReader, Office, UowDep, provided
 from services.runtime.errors import Rejected
 
 router = APIRouter(tags=["catalogue"])
-Office = Annotated[Principal, Depends(require("office"))]
-Reader = Annotated[Principal, Depends(require("office", "operator", "department", "street", "agency", "reviewer"))]
 
 
 ReadsDep = Annotated[CatalogReads, Depends(provided(CatalogReads))]
@@ -46,7 +43,7 @@ async def load(payload: CatalogueLoad, uow: UowDep, _: Office) -> VersionPublic:
 async def get_item(
     item_code: Annotated[str, Path(pattern=CODE_PATTERN)],
     reads: ReadsDep,
-    _: Reader,
+    _: CatalogueReader,
     as_of: Annotated[date | None, Query(description="YYYY-MM-DD")] = None,
 ) -> ItemPublic:
     item, history = await service.item_as_of(reads, item_code, as_of=as_of)
@@ -55,7 +52,7 @@ async def get_item(
 
 @router.get("/versions", summary="Catalogue versions, newest first, with their machine-readable diff")
 async def list_versions(
-    uow: UowDep, _: Reader, limit: Annotated[int, Query(ge=1, le=500)] = 50
+    uow: UowDep, _: CatalogueReader, limit: Annotated[int, Query(ge=1, le=500)] = 50
 ) -> list[dict[str, Any]]:
     return await service.versions(uow, limit=limit)
 
@@ -63,7 +60,7 @@ async def list_versions(
 @router.get("/items", summary="照清单找事项: search items in force by name or task text (Chinese substrings)")
 async def search_items(
     uow: UowDep,
-    _: Reader,
+    _: CatalogueReader,
     q: Annotated[str | None, Query(max_length=100, description="Text in the item name or a task")] = None,
     list_kind: Annotated[ListKind | None, Query(description="Only this list")] = None,
     street_code: Annotated[str | None, Query(pattern=CODE_PATTERN, description="Items that apply to it")] = None,
@@ -108,7 +105,7 @@ class Responsibility(BaseModel):
 async def responsibility(
     item_code: Annotated[str, Path(pattern=CODE_PATTERN)],
     reads: ReadsDep,
-    _: Reader,
+    _: CatalogueReader,
     street_code: Annotated[str | None, Query(pattern=CODE_PATTERN)] = None,
     at: Annotated[date | None, Query(description="YYYY-MM-DD; today if absent")] = None,
 ) -> Responsibility:

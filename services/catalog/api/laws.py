@@ -6,19 +6,16 @@ import uuid
 from dataclasses import asdict
 from typing import Annotated, Any
 
-from fastapi import APIRouter, Depends, Path, Query
+from fastapi import APIRouter, Path, Query
 from pydantic import BaseModel, ConfigDict, Field
 
 from contracts.base import CODE_PATTERN
 from services.catalog.domain.items import ItemSpec
 from services.catalog.domain.laws import LawChange
 from services.catalog.service import laws as service
-from services.runtime.auth import Principal, require
-from services.runtime.deps import UowDep
+from services.runtime.deps import CatalogueReader, Office, UowDep
 
 router = APIRouter(tags=["basis library (依据库)"])
-Office = Annotated[Principal, Depends(require("office"))]
-Reader = Annotated[Principal, Depends(require("office", "operator", "department", "street", "agency", "reviewer"))]
 LawId = Annotated[str, Path(pattern=CODE_PATTERN)]
 
 
@@ -39,7 +36,7 @@ class Resolved(BaseModel):
 
 
 @router.get("/laws/{law_id}", summary="A legal document with its clauses and revisions (照法条找规章)")
-async def get_law(law_id: LawId, uow: UowDep, _: Reader) -> dict[str, Any]:
+async def get_law(law_id: LawId, uow: UowDep, _: CatalogueReader) -> dict[str, Any]:
     law, clauses, revisions = await service.law_view(uow, law_id)
     return {"law": law, "clauses": clauses, "revisions": revisions}
 
@@ -54,7 +51,7 @@ async def change_law(law_id: LawId, change: LawChange, uow: UowDep, _: Office) -
 async def law_impact(
     law_id: LawId,
     uow: UowDep,
-    _: Reader,
+    _: CatalogueReader,
     article: Annotated[str | None, Query(max_length=50, description="Only this article")] = None,
     paragraph: Annotated[str | None, Query(max_length=50, description="Only this paragraph")] = None,
 ) -> dict[str, Any]:
@@ -65,7 +62,7 @@ async def law_impact(
 @router.get("/adjustments", summary="一对一 adjustments, newest first")
 async def list_adjustments(
     uow: UowDep,
-    _: Reader,
+    _: CatalogueReader,
     status: Annotated[str | None, Query(pattern="^(open|resolved)$")] = None,
     law_id: Annotated[str | None, Query(pattern=CODE_PATTERN)] = None,
     limit: Annotated[int, Query(ge=1, le=1000)] = 100,

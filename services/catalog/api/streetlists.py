@@ -11,31 +11,28 @@ from pydantic import BaseModel, ConfigDict, Field
 from contracts.base import CODE_PATTERN
 from services.catalog.domain.streetlists import Status, StreetList, check_acts_for
 from services.catalog.service import streetlists as service
-from services.runtime.auth import Principal, require
-from services.runtime.deps import UowDep
+from services.runtime.auth import Principal
+from services.runtime.deps import Office, Street, StreetOrOffice, UowDep
 
 router = APIRouter(prefix="/street-lists", tags=["street lists (一街一单)"])
 StreetCode = Annotated[str, Path(pattern=CODE_PATTERN, description="Street (街道) code")]
-Office = Annotated[Principal, Depends(require("office"))]
 
 
-async def _own_street(
-    street_code: StreetCode, principal: Annotated[Principal, Depends(require("street"))]
-) -> Principal:
+async def _own_street(street_code: StreetCode, principal: Street) -> Principal:
     check_acts_for(street_code, principal.scopes("street"))
     return principal
 
 
-async def _own_street_or_office(
-    street_code: StreetCode, principal: Annotated[Principal, Depends(require("street", "office"))]
-) -> Principal:
+async def _own_street_or_office(street_code: StreetCode, principal: StreetOrOffice) -> Principal:
     if not principal.has("office"):
         check_acts_for(street_code, principal.scopes("street"))
     return principal
 
 
-Street = Annotated[Principal, Depends(_own_street)]
-StreetOrOffice = Annotated[Principal, Depends(_own_street_or_office)]
+OwnStreet = Annotated[Principal, Depends(_own_street)]
+"""The street named in the path, acting for itself."""
+OwnStreetOrOffice = Annotated[Principal, Depends(_own_street_or_office)]
+"""The street named in the path, or the office."""
 
 
 class StreetListPublic(BaseModel):
@@ -79,17 +76,17 @@ async def in_status(
 
 
 @router.get("/{street_code}", summary="The street's working revision")
-async def get_list(street_code: StreetCode, uow: UowDep, _: StreetOrOffice) -> StreetListPublic:
+async def get_list(street_code: StreetCode, uow: UowDep, _: OwnStreetOrOffice) -> StreetListPublic:
     return StreetListPublic.of(await service.working_list(uow, street_code))
 
 
 @router.put("/{street_code}/items", summary="认领: set the claimed items (opens a new draft after publication)")
-async def claim(street_code: StreetCode, payload: Claim, uow: UowDep, _: Street) -> StreetListPublic:
+async def claim(street_code: StreetCode, payload: Claim, uow: UowDep, _: OwnStreet) -> StreetListPublic:
     return StreetListPublic.of(await service.claim_items(uow, street_code, payload.item_codes))
 
 
 @router.post("/{street_code}/submit", summary="报送: send the list for the office's review")
-async def submit(street_code: StreetCode, uow: UowDep, _: Street) -> StreetListPublic:
+async def submit(street_code: StreetCode, uow: UowDep, _: OwnStreet) -> StreetListPublic:
     return StreetListPublic.of(await service.submit_list(uow, street_code))
 
 
