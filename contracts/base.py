@@ -4,8 +4,13 @@ from __future__ import annotations
 
 from enum import StrEnum
 from typing import ClassVar
+from zoneinfo import ZoneInfo
 
 from pydantic import BaseModel, ConfigDict, Field
+
+DISTRICT_TZ = ZoneInfo("Asia/Shanghai")
+"""The district's time zone, the one definition: dates in events and the dates people give (effective dates,
+``as_of``, deadlines on the working calendar) are calendar dates there."""
 
 
 class IntegrationEvent(BaseModel):

@@ -19,9 +19,9 @@ from fastapi.responses import HTMLResponse, JSONResponse
 from jinja2 import Environment, PackageLoader, select_autoescape
 from pydantic import BaseModel, Field
 
-from contracts.base import CODE_PATTERN, TimeLimit, TimeUnit
+from contracts.base import CODE_PATTERN, DISTRICT_TZ, TimeLimit, TimeUnit
 from contracts.events.catalog import ClauseRef, ListKind, TaskParty
-from services.catalog.domain.items import DISTRICT_TZ, ItemSpec
+from services.catalog.domain.items import ItemSpec
 from services.catalog.service import streetlists as service
 from services.catalog.service.streetlists import PublishedList
 from services.catalog.settings import Settings

@@ -4,11 +4,10 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 from datetime import date, datetime, time, timedelta
-from zoneinfo import ZoneInfo
 
 from pydantic import BaseModel, ConfigDict, Field, model_validator
 
-from contracts.base import CODE_PATTERN
+from contracts.base import CODE_PATTERN, DISTRICT_TZ
 from contracts.events.catalog import ItemDefinition
 from services.runtime.errors import Rejected
 
@@ -37,10 +36,6 @@ def citations(item: ItemDefinition) -> set[Citation]:
     for number, task in enumerate(item.tasks, start=1):
         cited |= {(number, c.law_id, c.article, c.paragraph or "") for c in task.basis}
     return cited
-
-
-DISTRICT_TZ = ZoneInfo("Asia/Shanghai")
-"""Dates people give (``as_of``, effective dates) are calendar dates in China."""
 
 
 def end_of_day(day: date) -> datetime:

@@ -14,14 +14,13 @@ from dataclasses import dataclass, field
 from datetime import date, datetime, time, timedelta
 from enum import StrEnum
 from typing import Any, cast
-from zoneinfo import ZoneInfo
 
 import chinese_calendar
 
 from contracts import TimeLimit
-from contracts.base import TimeUnit
+from contracts.base import DISTRICT_TZ, TimeUnit
 
-CHINA = ZoneInfo("Asia/Shanghai")
+CHINA = DISTRICT_TZ
 WORK_START = time(9, 0)
 WORK_END = time(17, 0)
 """Working hours (工作时间): a working hour counts only inside this window on a working day."""
