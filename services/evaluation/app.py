@@ -16,5 +16,5 @@ def create_app(settings: Settings | None = None, *, span_processor: SpanProcesso
     return kit.create_app(
         title="Linkage evaluation (评价)",
         description="Indicators with versioned definitions, recomputable from the platform's events.",
-        routers=[api.router],
+        routers=api.ROUTERS,
     )

@@ -9,10 +9,13 @@ from typing import Any
 
 import pytest
 
+from contracts.envelope import envelop
 from contracts.events.dispatch import TaskAssigned, TaskRole
 from services.evaluation import service
 from services.evaluation.domain import Period
+from services.evaluation.domain.facts import FactRow
 from services.evaluation.store import EvaluationStore
+from services.evaluation.store.facts import FactStore
 from services.runtime.errors import Forbidden
 from tests.fakes import FakeUnitOfWork
 
@@ -53,6 +56,14 @@ def task(assignee: str, role: TaskRole, *, task_id: uuid.UUID | None = None) -> 
     )
 
 
+class FakeFactStore:
+    def __init__(self) -> None:
+        self.rows: list[FactRow] = []
+
+    async def apply(self, rows: list[FactRow]) -> None:
+        self.rows += rows
+
+
 @pytest.fixture
 def store() -> FakeEvaluationStore:
     return FakeEvaluationStore()
@@ -66,8 +77,8 @@ async def test_each_task_counts_once_by_role(store: FakeEvaluationStore) -> None
         [task("scjg", TaskRole.PRIMARY)],
     )
     for events in batches:
-        uow = FakeUnitOfWork({EvaluationStore: store})
-        await service.record_assignments(uow, {uuid.uuid4(): event for event in events})
+        uow = FakeUnitOfWork({EvaluationStore: store, FactStore: FakeFactStore()})
+        await service.record_assignments(uow, [envelop(event, source="/linkage/dispatch") for event in events])
         assert uow.commits == 1  # a known task still commits: the inbox claim marks the event handled
     definition, counts = await service.tasks_assigned(
         FakeUnitOfWork({EvaluationStore: store}),

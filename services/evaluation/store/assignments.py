@@ -1,4 +1,4 @@
-"""Evaluation's tables (schema ``evaluation``) and its repository."""
+"""The dispatched-task counts (派发任务数) and their repository."""
 
 from __future__ import annotations
 
@@ -6,30 +6,12 @@ from collections.abc import Sequence
 from typing import Any
 
 import sqlalchemy as sa
-from sqlalchemy.dialects.postgresql import UUID
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from contracts.events.dispatch import TaskRole
 from services.evaluation.domain import Period
-from services.runtime.db import as_arrays, insert_rows, plumbing_tables
-
-metadata = sa.MetaData(schema="evaluation")
-plumbing = plumbing_tables(metadata)
-
-assignments = sa.Table(
-    "assignments",
-    metadata,
-    sa.Column("task_id", UUID(as_uuid=True), primary_key=True),
-    sa.Column("case_id", UUID(as_uuid=True), nullable=False),
-    sa.Column("assignee_code", sa.Text, nullable=False),
-    sa.Column("role", sa.Text, nullable=False),
-    sa.Column("item_code", sa.Text, nullable=False),
-    sa.Column("street_code", sa.Text, nullable=False),
-    sa.Column("assigned_at", sa.DateTime(timezone=True), nullable=False),
-    sa.Column("recorded_at", sa.DateTime(timezone=True), nullable=False, server_default=sa.func.now()),
-    sa.Index("ix_assignments_assignee_assigned_at", "assignee_code", "assigned_at"),
-    sa.Index("ix_assignments_assigned_at", "assigned_at"),
-)
+from services.evaluation.store.tables import assignments
+from services.runtime.db import as_arrays, insert_rows
 
 _RECORD_ASSIGNMENTS = (
     insert_rows(assignments, ("task_id", "case_id", "assignee_code", "role", "item_code", "street_code", "assigned_at"))

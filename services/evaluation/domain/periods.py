@@ -1,4 +1,4 @@
-"""Evaluation rules (评价规则): indicator definitions, periods and who may read whose figures. Pure: no I/O."""
+"""Periods (统计期), the indicator definition type and who may read whose figures. Pure: no I/O."""
 
 from __future__ import annotations
 
@@ -28,6 +28,15 @@ class IndicatorDefinition:
     window: str
     minimum_sample: int
     source_events: tuple[str, ...]
+
+    @property
+    def key(self) -> str:
+        """The indicator the definition is a version of: ``closure_rate`` of ``closure_rate@2``."""
+        return self.id.split("@", 1)[0]
+
+    @property
+    def version(self) -> int:
+        return int(self.id.split("@", 1)[1])
 
     def sufficient(self, sample: int) -> bool:
         """Whether a figure resting on ``sample`` events may be published as meaningful."""

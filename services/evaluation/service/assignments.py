@@ -1,12 +1,12 @@
-"""Evaluation use cases: one transaction each, through the unit of work."""
+"""派发任务数: dispatched tasks kept once each and counted per assignee."""
 
 from __future__ import annotations
 
-import uuid
-from collections.abc import Mapping
+from collections.abc import Sequence
 
 from opentelemetry import trace
 
+from contracts import CloudEvent
 from contracts.events.dispatch import TaskAssigned
 from services.evaluation.domain import (
     TASKS_ASSIGNED,
@@ -17,22 +17,26 @@ from services.evaluation.domain import (
     readable_assignees,
     tally,
 )
+from services.evaluation.domain.facts import FactRow, fact_rows
 from services.evaluation.store import EvaluationStore
+from services.evaluation.store.facts import FactStore
 from services.runtime.errors import Forbidden
+from services.runtime.telemetry import current_trace_id
 from services.runtime.uow import UnitOfWork
 
 
-async def record_assignments(uow: UnitOfWork, tasks: Mapping[uuid.UUID, TaskAssigned]) -> None:
-    """记录派发: keep every dispatched task once, the raw material every indicator is recomputed from.
+async def record_assignments(uow: UnitOfWork, events: Sequence[CloudEvent[TaskAssigned]]) -> None:
+    """记录派发: keep every dispatched task once, counted and in the projection the indicators read.
 
-    ``tasks`` are keyed by the id of the event that brought each; one insert for all of them.
+    One insert for all of them, one merge into the projection.
     """
     async with uow:
-        fresh = uow.unhandled(tasks)
-        for cause, task in fresh.items():
-            with uow.handling(cause):
-                attributes = {"linkage.case_id": str(task.case_id), "linkage.assignee": task.assignee_code}
-                trace.get_current_span().set_attributes({**attributes, "linkage.item_code": task.item_code})
+        fresh = uow.unhandled({event.id: event.data for event in events})
+        facts: list[FactRow] = []
+        for event in events:
+            if event.id in fresh:
+                facts += _projected(uow, event)
+        await uow.repository(FactStore).apply(facts)
         await uow.repository(EvaluationStore).record_assignments(
             [
                 {
@@ -48,6 +52,14 @@ async def record_assignments(uow: UnitOfWork, tasks: Mapping[uuid.UUID, TaskAssi
             ]
         )
         await uow.commit()  # also when every task was known: the inbox claims mark these events handled
+
+
+def _projected(uow: UnitOfWork, event: CloudEvent[TaskAssigned]) -> list[FactRow]:
+    task = event.data
+    with uow.handling(event.id):
+        attributes = {"linkage.case_id": str(task.case_id), "linkage.assignee": task.assignee_code}
+        trace.get_current_span().set_attributes({**attributes, "linkage.item_code": task.item_code})
+        return fact_rows(event, trace_id=current_trace_id())
 
 
 async def tasks_assigned(

@@ -5,17 +5,16 @@ from __future__ import annotations
 from datetime import date
 from typing import Annotated
 
-from fastapi import APIRouter, Depends, Query
+from fastapi import APIRouter, Query
 from pydantic import BaseModel, ConfigDict, Field, ValidationInfo, field_validator
 
 from contracts.base import CODE_PATTERN
 from services.evaluation import service
-from services.evaluation.domain import Period
-from services.runtime.auth import Principal, require
+from services.evaluation.domain import IndicatorDefinition, Period
+from services.runtime.deps import Staff
 from services.runtime.deps import UowDep as Uow
 
 router = APIRouter(tags=["indicators"])
-Reader = Annotated[Principal, Depends(require("office", "operator", "department", "street", "agency"))]
 
 
 class PeriodQuery(BaseModel):
@@ -38,6 +37,8 @@ class PeriodQuery(BaseModel):
 
 
 class IndicatorPublic(BaseModel):
+    """指标定义 as published: the versioned id names the rule a figure was computed by."""
+
     id: str
     name: str
     formula: str
@@ -46,6 +47,10 @@ class IndicatorPublic(BaseModel):
     window: str
     minimum_sample: int
     source_events: list[str]
+
+    @classmethod
+    def of(cls, definition: IndicatorDefinition) -> IndicatorPublic:
+        return cls(**vars(definition))
 
 
 class AssigneeCountPublic(BaseModel):
@@ -64,9 +69,7 @@ class TasksAssignedPublic(BaseModel):
 
 
 @router.get("/indicators/tasks-assigned", summary="派发任务数: tasks dispatched per assignee over a period")
-async def get_tasks_assigned(
-    query: Annotated[PeriodQuery, Query()], uow: Uow, principal: Reader
-) -> TasksAssignedPublic:
+async def get_tasks_assigned(query: Annotated[PeriodQuery, Query()], uow: Uow, principal: Staff) -> TasksAssignedPublic:
     everyone = principal.has("office") or principal.has("operator")
     own = principal.scopes("department") | principal.scopes("street") | principal.scopes("agency")
     definition, counts = await service.tasks_assigned(
@@ -83,5 +86,5 @@ async def get_tasks_assigned(
         for c in counts
     ]
     return TasksAssignedPublic(
-        indicator=IndicatorPublic(**vars(definition)), start=query.start, end=query.end, assignees=rows
+        indicator=IndicatorPublic.of(definition), start=query.start, end=query.end, assignees=rows
     )
