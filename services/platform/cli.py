@@ -21,6 +21,7 @@ from services.platform.catalog_cli import add_catalog_commands
 from services.platform.check import run_checks
 from services.platform.embedded import EmbeddedPostgres, NatsServer
 from services.platform.errors import PlatformError
+from services.platform.evaluation_cli import add_evaluation_commands
 from services.platform.nats_cluster import ClusterNode, NatsCluster
 from services.platform.supervisor import SERVICES, ServiceProcesses, migrate_all
 from services.runtime.auth import mint_token
@@ -77,6 +78,7 @@ def _parser() -> argparse.ArgumentParser:
     check.epilog = "Arguments after check go to pytest, e.g. linkage check -x -k dispatch."
     check.set_defaults(command=_check)
     add_catalog_commands(commands)
+    add_evaluation_commands(commands)
     _bench_command(commands)
     return parser
 
