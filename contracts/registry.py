@@ -29,7 +29,15 @@ from contracts.events.dispatch import (
     TaskReturned,
     WhistleBlown,
 )
-from contracts.events.enforcement import MatterRegistered
+from contracts.events.enforcement import (
+    CaseReferred,
+    DrawCommitted,
+    DrawRedrawn,
+    DrawRevealed,
+    MatterRegistered,
+    ResultPublished,
+    VisitScheduled,
+)
 from contracts.events.evaluation import ScorecardPublished
 from contracts.events.intake import CaseReported
 
@@ -60,6 +68,12 @@ CONTRACTS: tuple[type[IntegrationEvent], ...] = (
     WhistleBlown,
     ScorecardPublished,
     MatterRegistered,
+    DrawCommitted,
+    DrawRevealed,
+    DrawRedrawn,
+    VisitScheduled,
+    ResultPublished,
+    CaseReferred,
 )
 
 

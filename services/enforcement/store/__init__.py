@@ -6,34 +6,13 @@ from collections.abc import Sequence
 from typing import Any
 
 import sqlalchemy as sa
-from sqlalchemy.dialects.postgresql import UUID, insert
+from sqlalchemy.dialects.postgresql import insert
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from services.enforcement.domain import PowerListEntry
-from services.runtime.db import plumbing_tables
+from services.enforcement.store.tables import matters, metadata, plumbing, power_list
 
-metadata = sa.MetaData(schema="enforcement")
-plumbing = plumbing_tables(metadata)
-
-power_list = sa.Table(
-    "power_list",
-    metadata,
-    sa.Column("item_code", sa.Text, primary_key=True),
-    sa.Column("name", sa.Text),
-    sa.Column("version", sa.Integer, nullable=False),
-    sa.Column("listed", sa.Boolean, nullable=False),
-)
-matters = sa.Table(
-    "matters",
-    metadata,
-    sa.Column("id", UUID(as_uuid=True), primary_key=True),
-    sa.Column("item_code", sa.Text, nullable=False),
-    sa.Column("name", sa.Text, nullable=False),
-    sa.Column("department_code", sa.Text, nullable=False, index=True),
-    sa.Column("registered_by", sa.Text, nullable=False),
-    sa.Column("registered_at", sa.DateTime(timezone=True), nullable=False),
-    sa.UniqueConstraint("item_code", "department_code", name="matters_item_department_key"),
-)
+__all__ = ["EnforcementStore", "metadata", "plumbing"]
 
 
 class EnforcementStore:

@@ -1,4 +1,5 @@
-"""Joint-enforcement rules ("1+2+N" 联合执法): which catalogue items inspection matters may rest on. Pure: no I/O."""
+"""Joint-enforcement rules ("1+2+N" 联合执法): the power list matters rest on (here), the registers, the
+verifiable draw, joint visits and results (in the modules beside it). Pure: no I/O."""
 
 from __future__ import annotations
 
