@@ -13,7 +13,7 @@ import time
 import uuid
 from collections import Counter
 from collections.abc import AsyncIterator, Mapping
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import UTC, date, datetime
 from pathlib import Path
 
@@ -27,6 +27,7 @@ from contracts import TimeLimit, encode
 from contracts.base import TimeUnit
 from contracts.envelope import CONTENT_TYPE, envelop
 from contracts.events.catalog import GridMapped, ItemPublished, ListKind
+from contracts.events.dispatch import TaskAssigned
 from contracts.events.intake import CaseReported
 from services.platform.supervisor import SERVICES, ServiceProcesses, on_free_ports
 from services.runtime.bus import reconcile_streams
@@ -49,9 +50,16 @@ class Run:
             grid=unique("g"),
         )
 
+    @property
+    def subjects(self) -> list[str]:
+        """Where dispatch publishes the tasks of this run's departments, one subject each."""
+        return [TaskAssigned.subject(code) for code in self.departments]
 
-async def connect(url: str) -> Client:
-    return await nats.connect(url, max_reconnect_attempts=-1, reconnect_time_wait=0.25, connect_timeout=2)
+
+async def connect(urls: str) -> Client:
+    """A client that never gives up reconnecting; ``urls``: one server, or a cluster's nodes comma-separated."""
+    servers = [url.strip() for url in urls.split(",")]
+    return await nats.connect(servers, max_reconnect_attempts=-1, reconnect_time_wait=0.25, connect_timeout=2)
 
 
 async def publish_until_acked(js: JetStreamContext, subject: str, data: bytes, headers: dict[str, str]) -> None:
@@ -77,10 +85,10 @@ def wire(
 async def prepare(js: JetStreamContext, run: Run, *, replicas: int = 1) -> None:
     """Streams, one durable consumer per department (as each department keeps), and the catalogue."""
     await reconcile_streams(js, replicas=replicas)
-    for code in run.departments:
+    for code, subject in zip(run.departments, run.subjects, strict=True):
         config = api.ConsumerConfig(
             durable_name=f"dept-{code}",
-            filter_subject=f"dispatch.task.assigned.v1.{code}",
+            filter_subject=subject,
             ack_policy=api.AckPolicy.EXPLICIT,
             deliver_policy=api.DeliverPolicy.ALL,
             num_replicas=replicas,
@@ -136,12 +144,16 @@ class Ledger:
         self.dsn = dsn
         self.prefix = prefix
 
-    async def fetch(self, query: str) -> list[asyncpg.Record]:
+    async def rows(self, query: str, *args: object) -> list[asyncpg.Record]:
         connection = await asyncpg.connect(self.dsn)
         try:
-            return list(await connection.fetch(query, f"{self.prefix}-%"))
+            return list(await connection.fetch(query, *args))
         finally:
             await connection.close()
+
+    async def fetch(self, query: str) -> list[asyncpg.Record]:
+        """``query``'s rows, ``$1`` bound to a LIKE pattern for this run's source ids."""
+        return await self.rows(query, f"{self.prefix}-%")
 
     async def counts(self) -> tuple[int, int]:
         row = (
@@ -157,6 +169,13 @@ class Ledger:
         rows = await self.fetch("SELECT source_id FROM dispatch.cases WHERE source_id LIKE $1")
         return Counter(row["source_id"] for row in rows)
 
+    async def stored_twice(self) -> list[str]:
+        """The source ids stored as more than one case."""
+        rows = await self.fetch(
+            "SELECT source_id FROM dispatch.cases WHERE source_id LIKE $1 GROUP BY source_id HAVING count(*) > 1"
+        )
+        return [row["source_id"] for row in rows]
+
     async def tasks(self) -> list[asyncpg.Record]:
         return await self.fetch(
             """SELECT t.id, t.case_id, t.assignee_code, c.source_id FROM dispatch.tasks t
@@ -165,7 +184,11 @@ class Ledger:
 
     async def dead_letters(self) -> list[asyncpg.Record]:
         """Every dead letter dispatch holds (the run's database is its own)."""
-        return await self.fetch("SELECT consumer, kind, reason FROM dispatch.dead_letter WHERE $1 <> ''")
+        return await self.rows("SELECT consumer, kind, reason FROM dispatch.dead_letter")
+
+    async def unpublished(self, subjects: list[str]) -> int:
+        rows = await self.rows("SELECT count(*) AS n FROM dispatch.outbox WHERE subject = ANY($1)", subjects)
+        return int(rows[0]["n"])
 
     async def reach(self, cases: int, *, timeout: float) -> None:
         deadline = time.monotonic() + timeout
@@ -175,6 +198,15 @@ class Ledger:
                     return
             if time.monotonic() > deadline:
                 raise AssertionError(f"only {await self.counts()} (cases, tasks) of {cases} after {timeout:.0f} s")
+            await asyncio.sleep(0.2)
+
+    async def relayed(self, subjects: list[str], *, timeout: float) -> None:
+        """Until dispatch's outbox holds nothing for ``subjects``: every task there has its PubAck, and no
+        further copy of one can reach the stream."""
+        deadline = time.monotonic() + timeout
+        while await self.unpublished(subjects):
+            if time.monotonic() > deadline:
+                raise AssertionError(f"{await self.unpublished(subjects)} tasks still in the outbox after {timeout} s")
             await asyncio.sleep(0.2)
 
 
@@ -207,27 +239,50 @@ async def routed(url: str, items: list[str]) -> None:
     raise AssertionError("the routing projection never caught up")
 
 
+@dataclass
+class Deliveries:
+    """What the departments' durables handed out, per task id: the stream sequences it was stored under, the
+    department that got it, and how many times a sequence already handed out came again.
+
+    A redelivery (``num_delivered`` > 1) is at-least-once delivery doing its job after a department's ack was
+    lost: the department sees the same stream sequence again and knows it. A second *sequence* for a task is a
+    second stored message, which is what a lost PubAck plus a re-publish would leave if de-duplication failed.
+    """
+
+    sequences: dict[str, set[int]] = field(default_factory=dict)
+    owner: dict[str, str] = field(default_factory=dict)
+    redelivered: Counter[str] = field(default_factory=Counter)
+
+    def add(self, code: str, task: str, sequence: int, delivered: int) -> None:
+        self.sequences.setdefault(task, set()).add(sequence)
+        self.owner[task] = code
+        if delivered > 1:
+            self.redelivered[task] += 1
+
+    def stored_twice(self) -> dict[str, list[int]]:
+        return {task: sorted(seqs) for task, seqs in self.sequences.items() if len(seqs) > 1}
+
+
 async def deliveries(
-    js: JetStreamContext, departments: list[str], expected: set[str], *, timeout: float = 60.0, linger: float = 3.0
-) -> dict[str, Counter[str]]:
-    """Pull every department's own durable until each expected task arrived, then ``linger`` seconds more for
-    any copy; how many times each task id arrived, per department. Redeliveries of one stored message
-    (``num_delivered`` > 1, after an ack lost in a failure) are not counted: a department sees that message
-    again under the same stream sequence and knows it; a second stored message for a task would be counted."""
-    seen: dict[str, Counter[str]] = {code: Counter() for code in departments}
-    sequences: set[tuple[str, int]] = set()
+    js: JetStreamContext, departments: list[str], expected: set[str], *, timeout: float = 60.0
+) -> Deliveries:
+    """Pull every department's own durable until each expected task arrived and none has anything pending.
+
+    Call it once ``Ledger.relayed``: with the outbox empty no copy of a task is still on its way, so a durable
+    with nothing pending has handed out every message the stream will ever hold for it."""
+    seen = Deliveries()
     subscriptions = {
         code: await js.pull_subscribe_bind(durable=f"dept-{code}", stream="DISPATCH") for code in departments
     }
-    deadline, lingering = time.monotonic() + timeout, None
-    while time.monotonic() < (lingering or deadline):
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
         for code, subscription in subscriptions.items():
             with contextlib.suppress(TimeoutError, nats.errors.TimeoutError):
                 for message in await subscription.fetch(500, timeout=0.5):
-                    if (code, message.metadata.sequence.stream) not in sequences:
-                        sequences.add((code, message.metadata.sequence.stream))
-                        seen[code][body(message)["data"]["task_id"]] += 1
+                    meta = message.metadata
+                    seen.add(code, body(message)["data"]["task_id"], meta.sequence.stream, meta.num_delivered)
                     await message.ack()
-        if lingering is None and {task for tasks in seen.values() for task in tasks} >= expected:
-            lingering = time.monotonic() + linger
+        pending = [(await js.consumer_info("DISPATCH", f"dept-{code}")).num_pending for code in departments]
+        if set(seen.sequences) >= expected and not any(pending):
+            break
     return seen
