@@ -5,12 +5,8 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-import sqlalchemy as sa
-from sqlalchemy.ext.asyncio import AsyncSession
-
 from services.catalog.demo import STREETS, demo_catalogue
-from services.catalog.domain.items import GridSpec
-from services.catalog.domain.library import CatalogueLoad, ClauseSpec, LawSpec, OrgSpec
+from services.catalog.domain.library import CatalogueLoad
 from services.catalog.service import streetlists
 from services.catalog.service.items import VersionOutcome, load_catalogue
 from services.catalog.sheets import (
@@ -26,7 +22,6 @@ from services.catalog.sheets import (
 )
 from services.catalog.store.items import CatalogStore
 from services.catalog.store.library import LibraryStore
-from services.catalog.store.tables import clauses, grids, laws, organisations, versions
 from services.runtime.errors import Rejected
 from services.runtime.uow import UnitOfWork
 
@@ -67,9 +62,8 @@ async def import_file(uow: UnitOfWork, data: bytes, *, filename: str, content_ty
 async def _library(uow: UnitOfWork) -> Library:
     """What a form may cite without restating it: the library's documents, clauses and organisations."""
     async with uow:
-        store = LibraryStore(uow.session)
-        rows = await uow.session.execute(sa.select(laws.c.law_id, laws.c.title))
-        titles = {str(row.law_id): str(row.title) for row in rows}
+        store = uow.repository(LibraryStore)
+        titles = await store.law_titles()
         held = await store.clause_status(set(titles))
         return Library(titles=titles, clauses=held, organisations=frozenset(await store.organisation_codes()))
 
@@ -77,25 +71,22 @@ async def _library(uow: UnitOfWork) -> Library:
 async def export_catalogue(uow: UnitOfWork, file_format: FileFormat) -> Export:
     """导出清单: the catalogue in force with its library, organisations and grids, ready to import again."""
     async with uow:
-        load, version = await _in_force(uow.session)
+        load, version = await _in_force(uow)
     name = f"清单-v{version}.{file_format.value}"
     return Export(content=write_file(load, file_format), file_format=file_format, filename=name)
 
 
-async def _in_force(session: AsyncSession) -> tuple[CatalogueLoad, int]:
-    version = int(await session.scalar(sa.select(sa.func.max(versions.c.version))) or 0)
-    items = await CatalogStore(session).items_in_force()
-    law_rows = await session.execute(sa.select(laws).order_by(laws.c.law_id))
-    clause_rows = await session.execute(sa.select(clauses))
-    org_rows = await session.execute(sa.select(organisations).order_by(organisations.c.code))
-    grid_rows = await session.execute(sa.select(grids.c.grid_code, grids.c.street_code).order_by(grids.c.grid_code))
+async def _in_force(uow: UnitOfWork) -> tuple[CatalogueLoad, int]:
+    store, library = uow.repository(CatalogStore), uow.repository(LibraryStore)
+    version = await store.latest_version()
+    items = await store.items_in_force()
     load = CatalogueLoad(
         note=f"导出：清单第{version}版",
-        laws=[LawSpec.model_validate(row, from_attributes=True) for row in law_rows],
-        clauses=[ClauseSpec.model_validate(row, from_attributes=True) for row in clause_rows],
-        organisations=[OrgSpec.model_validate(row, from_attributes=True) for row in org_rows],
+        laws=await library.all_laws(),
+        clauses=await library.all_clauses(),
+        organisations=await library.all_organisations(),
         items=[items[code] for code in sorted(items)],
-        grids=[GridSpec.model_validate(row, from_attributes=True) for row in grid_rows],
+        grids=await store.all_grids(),
     )
     return load, version
 

@@ -26,7 +26,7 @@ async def load_catalogue(uow: UnitOfWork, load: CatalogueLoad) -> VersionOutcome
     """导入清单: library, organisations, grids and items in one transaction; nothing is half-loaded, and a load
     that changes no item or grid makes no version."""
     async with uow:
-        store, library = CatalogStore(uow.session), LibraryStore(uow.session)
+        store, library = uow.repository(CatalogStore), uow.repository(LibraryStore)
         current = await store.items_in_force([i.item_code for i in load.items])
         change = diff(
             current, await store.grid_map([g.grid_code for g in load.grids]), items=load.items, grids=load.grids
@@ -70,7 +70,7 @@ async def check_parties(library: LibraryStore, load: CatalogueLoad) -> None:
 async def apply_approval(uow: UnitOfWork, approved: ApplicationApproved) -> None:
     """准入生效: an approved application enters the catalogue as a new version; nothing else changes it."""
     async with uow:
-        store = CatalogStore(uow.session)
+        store = uow.repository(CatalogStore)
         current = await store.items_in_force([approved.item_code])
         note = f"admission {approved.application_id}: {approved.reason}"
         if approved.kind is ApplicationKind.REMOVE:
@@ -125,7 +125,7 @@ async def item_as_of(
 
 async def versions(uow: UnitOfWork, *, limit: int) -> list[dict[str, Any]]:
     async with uow:
-        return [dict(row._mapping) for row in await CatalogStore(uow.session).version_list(limit)]
+        return [dict(row._mapping) for row in await uow.repository(CatalogStore).version_list(limit)]
 
 
 async def search(

@@ -37,7 +37,7 @@ class Impact:
 
 async def impact(uow: UnitOfWork, law_id: str, *, article: str | None = None, paragraph: str | None = None) -> Impact:
     async with uow:
-        library, laws = LibraryStore(uow.session), LawStore(uow.session)
+        library, laws = uow.repository(LibraryStore), uow.repository(LawStore)
         law = await library.law(law_id)
         if law is None:
             raise NotFound(f"no legal document {law_id} in the library", field="law_id", location="path")
@@ -62,7 +62,7 @@ def _citing(rows: list[Any], *, article: str | None, paragraph: str | None) -> l
 async def record_law_change(uow: UnitOfWork, law_id: str, change: LawChange) -> tuple[int, list[uuid.UUID]]:
     """立改废: apply the change to the library and open one adjustment per affected item (一对一调整)."""
     async with uow:
-        laws, library = LawStore(uow.session), LibraryStore(uow.session)
+        laws, library = uow.repository(LawStore), uow.repository(LibraryStore)
         law = await _law_for(laws, library, law_id, change)
         revision = (law.revision + 1) if law is not None else 1
         edits = plan_change(law_id, change, await laws.clauses_in_force(law_id))
@@ -183,7 +183,7 @@ async def resolve_adjustment(
 ) -> int | None:
     """调整完成: either a revised item (a new catalogue version) or the item kept as it is."""
     async with uow:
-        laws, store = LawStore(uow.session), CatalogStore(uow.session)
+        laws, store = uow.repository(LawStore), uow.repository(CatalogStore)
         row = await laws.adjustment(adjustment_id, lock=True)
         if row is None:
             raise NotFound(f"no adjustment {adjustment_id}", field="adjustment_id", location="path")
@@ -213,14 +213,14 @@ async def adjustments(uow: UnitOfWork, *, status: str | None, law_id: str | None
     async with uow:
         return [
             dict(r._mapping)
-            for r in await LawStore(uow.session).adjustment_list(status=status, law_id=law_id, limit=limit)
+            for r in await uow.repository(LawStore).adjustment_list(status=status, law_id=law_id, limit=limit)
         ]
 
 
 async def law_view(uow: UnitOfWork, law_id: str) -> tuple[dict[str, Any], list[dict[str, Any]], list[dict[str, Any]]]:
     """照法条找规章: the document, its clauses (in force or not) and its revisions."""
     async with uow:
-        library, laws = LibraryStore(uow.session), LawStore(uow.session)
+        library, laws = uow.repository(LibraryStore), uow.repository(LawStore)
         law = await library.law(law_id)
         if law is None:
             raise NotFound(f"no legal document {law_id} in the library", field="law_id", location="path")

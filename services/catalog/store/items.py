@@ -13,7 +13,7 @@ import sqlalchemy as sa
 from sqlalchemy.dialects.postgresql import JSONB, distinct_on, insert
 from sqlalchemy.ext.asyncio import AsyncEngine, AsyncSession
 
-from services.catalog.domain.items import ItemSpec, citations, end_of_day
+from services.catalog.domain.items import GridSpec, ItemSpec, citations, end_of_day
 from services.catalog.store.tables import grids, item_clauses, item_states, versions
 
 
@@ -143,6 +143,13 @@ class CatalogStore:
         states: list[dict[str, Any]] = list(await self.session.scalars(query))
         return [ItemSpec.model_validate(state) for state in states]
 
+    async def latest_version(self) -> int:
+        return int(await self.session.scalar(sa.select(sa.func.max(versions.c.version))) or 0)
+
+    async def all_grids(self) -> list[GridSpec]:
+        query = sa.select(grids.c.grid_code, grids.c.street_code).order_by(grids.c.grid_code)
+        return [GridSpec.model_validate(row, from_attributes=True) for row in await self.session.execute(query)]
+
     async def grid_map(self, codes: list[str]) -> dict[str, str]:
         query = sa.select(grids.c.grid_code, grids.c.street_code).where(grids.c.grid_code.in_(codes))
         return {row.grid_code: row.street_code for row in await self.session.execute(query)}
@@ -155,9 +162,6 @@ class CatalogStore:
                 set_={"street_code": statement.excluded.street_code, "version": statement.excluded.version},
             )
         )
-
-    async def version_row(self, version: int) -> sa.Row[Any] | None:
-        return (await self.session.execute(sa.select(versions).where(versions.c.version == version))).first()
 
     async def version_list(self, limit: int) -> list[sa.Row[Any]]:
         return list(await self.session.execute(sa.select(versions).order_by(versions.c.version.desc()).limit(limit)))

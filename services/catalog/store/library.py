@@ -51,6 +51,24 @@ class LibraryStore:
                 [s.model_dump() for s in specs],
             )
 
+    async def law_titles(self) -> dict[str, str]:
+        return {
+            str(row.law_id): str(row.title)
+            for row in await self.session.execute(sa.select(laws.c.law_id, laws.c.title))
+        }
+
+    async def all_laws(self) -> list[LawSpec]:
+        rows = await self.session.execute(sa.select(laws).order_by(laws.c.law_id))
+        return [LawSpec.model_validate(row, from_attributes=True) for row in rows]
+
+    async def all_clauses(self) -> list[ClauseSpec]:
+        rows = await self.session.execute(sa.select(clauses))
+        return [ClauseSpec.model_validate(row, from_attributes=True) for row in rows]
+
+    async def all_organisations(self) -> list[OrgSpec]:
+        rows = await self.session.execute(sa.select(organisations).order_by(organisations.c.code))
+        return [OrgSpec.model_validate(row, from_attributes=True) for row in rows]
+
     async def organisation_codes(self) -> set[str]:
         return set(await self.session.scalars(sa.select(organisations.c.code)))
 
