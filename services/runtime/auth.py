@@ -58,7 +58,7 @@ def decode_token(secret: str, token: str) -> Principal:
 
 
 # A client sends the same token with every request; checking its signature and claims again costs more
-# (about 0.1-0.2 ms) than the rest of a lookup's authentication. Only tokens that passed are remembered (an
+# than the rest of a lookup's authentication (figures: bench/README.md). Only tokens that passed are remembered (an
 # exception is not cached), keyed by secret and exact token text; once in force (``iat``, ``nbf`` passed)
 # a token stays so, and its expiry is tested again on each use above.
 @functools.lru_cache(maxsize=1024)
@@ -93,8 +93,8 @@ async def current_principal(principal: Annotated[Principal | None, Depends(optio
     return principal
 
 
-# The dependencies are ``async`` so that FastAPI runs them inline rather than in its thread pool (about a
-# millisecond per request on this hardware); none of them blocks.
+# The dependencies are ``async`` so that FastAPI runs them inline rather than in its thread pool, whose hand-off
+# costs more than the check itself (bench/README.md); none of them blocks.
 @dataclass(frozen=True)
 class Require:
     """A dependency admitting principals holding any of the role ``kinds``; ``deps`` names each set once."""

@@ -1,7 +1,7 @@
 """The pull loop of one durable consumer, on nats-py's public JetStream API.
 
-Ours rather than FastStream's: its public pull subscriber costs more than 10% of throughput here, and
-runs neither our ack rules nor our batches (measured side by side: ``python -m bench.pull_loop``).
+Ours rather than FastStream's: its public pull subscriber costs throughput, and runs neither our ack
+rules nor our batches (measured side by side: ``python -m bench.pull_loop``, figures in bench/README.md).
 
 The loop keeps up to ``limit`` messages in hand, fetches again once half of them are done, and wraps each
 message in one consumer span continuing the producer's trace. A consumer that handles batches gets each

@@ -30,7 +30,7 @@ class CatalogReads:
     No transaction: a single statement reads one snapshot by itself, and ``BEGIN`` and ``ROLLBACK`` would be
     two more round trips. The statement goes to the pooled connection's asyncpg driver directly (prepared
     once per connection by asyncpg): SQLAlchemy's execution and result layers cost more than the query
-    (about 0.3 ms against 0.15 ms here). The pool, its limits and its disposal stay SQLAlchemy's.
+    itself (figures: bench/README.md). The pool, its limits and its disposal stay SQLAlchemy's.
     """
 
     def __init__(self, engine: AsyncEngine) -> None:
