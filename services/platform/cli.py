@@ -20,6 +20,7 @@ import httpx
 from services.platform.catalog_cli import add_catalog_commands
 from services.platform.check import run_checks
 from services.platform.embedded import EmbeddedPostgres, NatsServer
+from services.platform.enforcement_cli import add_enforcement_commands
 from services.platform.errors import PlatformError
 from services.platform.evaluation_cli import add_evaluation_commands
 from services.platform.nats_cluster import ClusterNode, NatsCluster
@@ -78,6 +79,7 @@ def _parser() -> argparse.ArgumentParser:
     check.epilog = "Arguments after check go to pytest, e.g. linkage check -x -k dispatch."
     check.set_defaults(command=_check)
     add_catalog_commands(commands)
+    add_enforcement_commands(commands)
     add_evaluation_commands(commands)
     _bench_command(commands)
     return parser
