@@ -42,7 +42,14 @@ class FakeUnitOfWork(UnitOfWork):
     async def commit(self) -> None:
         self.commits += 1
 
-    async def emit(self, event: IntegrationEvent, *, about: str | None = None, token: str | None = None) -> uuid.UUID:
+    async def emit(
+        self,
+        event: IntegrationEvent,
+        *,
+        about: str | None = None,
+        token: str | None = None,
+        cause: uuid.UUID | None = None,
+    ) -> uuid.UUID:
         self.emitted.append((event, about, token))
         return uuid.uuid4()
 

@@ -27,8 +27,6 @@ def create_app(settings: Settings | None = None, *, span_processor: SpanProcesso
         "streets with deadlines on the Chinese working calendar, returns, whistles, verification, the case timeline.",
         routers=api.ROUTERS,
     )
-    app.state.open311_jurisdiction = settings.open311_jurisdiction
-    app.state.ack_within_h = settings.ack_within_working_hours
     kit.add_background("overdue-sweep", lambda: _sweep_forever(kit, settings.sweep_interval_s))
     return app
 

@@ -3,15 +3,15 @@
 from __future__ import annotations
 
 import uuid
-from dataclasses import asdict
+from dataclasses import asdict, replace
 from datetime import UTC, datetime, timedelta
-from typing import Annotated, Any
+from typing import Annotated
 
 from fastapi import APIRouter, Path, Query
 
 from services.dispatch import service
 from services.dispatch.api.policy import AckWithin
-from services.dispatch.api.roles import Assignee, Office, OfficeOnly, Reporter, Street, actor_of
+from services.dispatch.api.roles import actor_of
 from services.dispatch.api.schemas import (
     Arbitration,
     CasePublic,
@@ -19,13 +19,15 @@ from services.dispatch.api.schemas import (
     HolidayNotice,
     Rating,
     RoutingPublic,
-    TaskPublic,
     TimelineEntry,
     Verification,
     Whistle,
     YearPublic,
 )
 from services.dispatch.domain import CaseStatus
+from services.dispatch.domain.records import CaseFilter
+from services.dispatch.service import ArbitrateCase, BlowWhistle, CloseCase
+from services.runtime.deps import Office, OfficeOrOperator, Reporter, Staff, StreetOrOffice
 from services.runtime.deps import UowDep as Uow
 
 router = APIRouter(tags=["cases"])
@@ -34,45 +36,38 @@ router = APIRouter(tags=["cases"])
 @router.get("/cases", summary="Case search (案件查询), newest first")
 async def search(
     uow: Uow,
-    _: Office,
+    _: OfficeOrOperator,
     status: CaseStatus | None = None,
     street_code: str | None = None,
     item_code: str | None = None,
     limit: Annotated[int, Query(ge=1, le=1000)] = 100,
 ) -> list[CasePublic]:
-    filters = {"status": status, "street_code": street_code, "item_code": item_code}
-    rows, _primaries = await service.search_cases(uow, limit=limit, **filters)
-    return [CasePublic(**row._mapping) for row in rows]
+    wanted = CaseFilter(status=status, street_code=street_code, item_code=item_code)
+    found = await service.search_cases(uow, wanted, limit=limit)
+    return [CasePublic.model_validate(replace(case, tasks=())) for case, _primary in found]
 
 
 @router.get("/cases/{case_id}", summary="A case with its tasks and why they went where they went")
-async def get_case(case_id: uuid.UUID, uow: Uow, _: Office) -> CasePublic:
-    case, tasks = await service.case_view(uow, case_id)
-    return CasePublic(**case._mapping, tasks=[TaskPublic(**t._mapping) for t in tasks])
+async def get_case(case_id: uuid.UUID, uow: Uow, _: OfficeOrOperator) -> CasePublic:
+    return CasePublic.model_validate(await service.case_view(uow, case_id))
 
 
 @router.get("/cases/{case_id}/timeline", summary="案件时间线: every step of a case, who, when, why, trace id")
-async def get_timeline(case_id: uuid.UUID, uow: Uow, _: Office) -> list[TimelineEntry]:
-    return [TimelineEntry(**row._mapping) for row in await service.case_timeline(uow, case_id)]
+async def get_timeline(case_id: uuid.UUID, uow: Uow, _: OfficeOrOperator) -> list[TimelineEntry]:
+    return [TimelineEntry.model_validate(entry) for entry in await service.case_timeline(uow, case_id)]
 
 
 @router.post("/cases/{case_id}/verify", status_code=204, summary="核查 by the case's street: pass or rework")
-async def verify(case_id: uuid.UUID, body: Verification, uow: Uow, principal: Street) -> None:
+async def verify(case_id: uuid.UUID, body: Verification, uow: Uow, principal: StreetOrOffice) -> None:
     actor = actor_of(principal, "street")
     await service.verify_case(uow, case_id, passed=body.passed, note=body.note, actor=actor)
 
 
 @router.post("/cases/{case_id}/close", status_code=204, summary="结案 with a typed outcome")
-async def close(case_id: uuid.UUID, body: Closure, uow: Uow, principal: Street) -> None:
-    await service.close_case(
-        uow,
-        case_id,
-        outcome=body.outcome,
-        responsible_body=body.responsible_body,
-        note=body.note,
-        actor=actor_of(principal, "street"),
-        now=datetime.now(UTC),
-    )
+async def close(case_id: uuid.UUID, body: Closure, uow: Uow, principal: StreetOrOffice) -> None:
+    actor = actor_of(principal, "street")
+    closing = CloseCase(case_id, body.outcome, body.responsible_body, body.note, actor, datetime.now(UTC))
+    await service.close_case(uow, closing)
 
 
 @router.post("/cases/{case_id}/rate", status_code=204, summary="The reporter's satisfaction (满意度)")
@@ -82,42 +77,31 @@ async def rate(case_id: uuid.UUID, body: Rating, uow: Uow, principal: Reporter) 
 
 @router.post("/cases/{case_id}/arbitrate", summary="区级仲裁: the office names the responsible body")
 async def arbitrate(
-    case_id: uuid.UUID, body: Arbitration, uow: Uow, principal: OfficeOnly, ack_within_h: AckWithin
+    case_id: uuid.UUID, body: Arbitration, uow: Uow, principal: Office, ack_within_h: AckWithin
 ) -> dict[str, uuid.UUID]:
+    actor, now = actor_of(principal), datetime.now(UTC)
     task_id = await service.arbitrate_case(
-        uow,
-        case_id,
-        assignee_code=body.assignee_code,
-        reason=body.reason,
-        actor=actor_of(principal),
-        now=datetime.now(UTC),
-        ack_within_h=ack_within_h,
+        uow, ArbitrateCase(case_id, body.assignee_code, body.reason, actor, now, ack_within_h)
     )
     return {"task_id": task_id}
 
 
 @router.post("/cases/{case_id}/whistle", status_code=201, summary="街乡吹哨: summon departments to report in")
-async def whistle(case_id: uuid.UUID, body: Whistle, uow: Uow, principal: Street) -> dict[str, uuid.UUID]:
-    whistle_id = await service.blow_whistle(
-        uow,
-        case_id,
-        reason=body.reason,
-        departments=tuple(body.departments),
-        report_within=timedelta(minutes=body.report_within_minutes),
-        description=body.description,
-        actor=actor_of(principal, "street"),
-        now=datetime.now(UTC),
-    )
+async def whistle(case_id: uuid.UUID, body: Whistle, uow: Uow, principal: StreetOrOffice) -> dict[str, uuid.UUID]:
+    within = timedelta(minutes=body.report_within_minutes)
+    actor, now = actor_of(principal, "street"), datetime.now(UTC)
+    blowing = BlowWhistle(case_id, body.reason, tuple(body.departments), within, body.description, actor, now)
+    whistle_id = await service.blow_whistle(uow, blowing)
     return {"whistle_id": whistle_id}
 
 
 @router.get("/stats", summary="Counts by stage (环节), overdue tasks, late reports and returns")
-async def stats(uow: Uow, _: Office) -> dict[str, Any]:
-    return await service.counts(uow, datetime.now(UTC))
+async def stats(uow: Uow, _: OfficeOrOperator) -> dict[str, object]:
+    return asdict(await service.counts(uow))
 
 
 @router.get("/routing/{item_code}", summary="What dispatch routes an item by today: the catalogue version in force")
-async def get_routing(item_code: str, uow: Uow, _: Assignee) -> RoutingPublic:
+async def get_routing(item_code: str, uow: Uow, _: Staff) -> RoutingPublic:
     found = await service.routing_of(uow, item_code, datetime.now(UTC))
     entry, later = found.entry, found.upcoming
     limit = entry.time_limit.model_dump(mode="json") if entry.time_limit else None
@@ -130,7 +114,7 @@ async def get_routing(item_code: str, uow: Uow, _: Assignee) -> RoutingPublic:
 
 @router.get("/calendar", summary="Where each year's working days come from; fallback years carry a warning")
 async def calendar(
-    uow: Uow, _: Office, first: Annotated[int | None, Query(ge=2004, le=2100)] = None, years: int = 3
+    uow: Uow, _: OfficeOrOperator, first: Annotated[int | None, Query(ge=2004, le=2100)] = None, years: int = 3
 ) -> list[YearPublic]:
     start = first or datetime.now(UTC).year
     statuses = await service.calendar_status(uow, range(start, start + min(max(years, 1), 20)))
@@ -139,7 +123,7 @@ async def calendar(
 
 @router.put("/calendar/{year}", summary="Load the State Council's holiday notice for a year")
 async def load_calendar(
-    year: Annotated[int, Path(ge=2004, le=2100)], body: HolidayNotice, uow: Uow, principal: OfficeOnly
+    year: Annotated[int, Path(ge=2004, le=2100)], body: HolidayNotice, uow: Uow, principal: Office
 ) -> YearPublic:
     status = await service.load_notice(
         uow, year, holidays=body.holidays, workdays=body.workdays, notice=body.notice, loaded_by=principal.subject
@@ -148,5 +132,5 @@ async def load_calendar(
 
 
 @router.post("/ops/overdue-sweep", summary="Run the overdue sweep now (it also runs periodically)")
-async def sweep(uow: Uow, _: Office) -> dict[str, int]:
+async def sweep(uow: Uow, _: OfficeOrOperator) -> dict[str, int]:
     return {"flagged": await service.sweep_overdue(uow, datetime.now(UTC))}

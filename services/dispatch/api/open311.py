@@ -24,6 +24,8 @@ from pydantic import ValidationError
 from contracts.events.intake import CaseReported
 from services.dispatch import service
 from services.dispatch.api.open311_format import STATUSES, Formatted, render, request_of, update_of
+from services.dispatch.domain.records import CaseFilter
+from services.dispatch.settings import Settings
 from services.runtime.auth import decode_token
 from services.runtime.deps import kit_of
 from services.runtime.errors import DomainError
@@ -118,7 +120,7 @@ async def create(request: Request, fmt: str) -> Response:
         items, _ = await service.service_list(kit_of(request).uow(actor=source))
         if not any(item.item_code == report.item_code for item in items):
             raise Open311Error(404, f"unknown service_code {report.item_code}")
-        ack_within_h: float = request.app.state.ack_within_h
+        ack_within_h = kit_settings(request).ack_within_working_hours
         taken = await service.take_case(kit_of(request).uow(actor=source), report, ack_within_h=ack_within_h)
         notice = "受理 received" if taken.fresh else "already received: the same source_id"
         answer = {"service_request_id": str(taken.case_id), "service_notice": notice, "account_id": None}
@@ -160,7 +162,7 @@ async def feed(request: Request, fmt: str) -> Response:
             page=_positive(params.get("page"), "page", default=1, most=1_000_000),
             page_size=_positive(params.get("page_size"), "page_size", default=100, most=MAX_REQUESTS),
         )
-        return Formatted("updates", "update", [update_of(row, status) for row, status in changes], 200)
+        return Formatted("updates", "update", [update_of(change) for change in changes], 200)
 
     return await _answer(fmt, build)
 
@@ -196,10 +198,10 @@ async def updates(request: Request, request_id: str, fmt: str) -> Response:
 
 async def _requests(request: Request, filters: dict[str, Any]) -> Formatted:
     uow = kit_of(request).uow(actor="open311")
-    cases, primaries = await service.search_cases(uow, limit=MAX_REQUESTS, **filters)
+    found = await service.search_cases(uow, CaseFilter(**filters), limit=MAX_REQUESTS)
     items, _ = await service.service_list(kit_of(request).uow(actor="open311"))
     names = {item.item_code: item.name for item in items}
-    return Formatted("service_requests", "request", [request_of(c, primaries.get(c.id), names) for c in cases], 200)
+    return Formatted("service_requests", "request", [request_of(case, primary, names) for case, primary in found], 200)
 
 
 def _service(item: Any) -> dict[str, Any]:
@@ -234,7 +236,7 @@ def _client(request: Request, api_key: str | None) -> str:
     if not api_key:
         raise Open311Error(403, "api_key is required to create a request")
     try:
-        principal = decode_token(request.app.state.jwt_secret, api_key)
+        principal = decode_token(kit_settings(request).jwt_secret.get_secret_value(), api_key)
     except jwt.InvalidTokenError as error:
         raise Open311Error(403, f"invalid api_key: {error}") from error
     if not (principal.has("smartcity") or principal.has("office")):
@@ -243,7 +245,7 @@ def _client(request: Request, api_key: str | None) -> str:
 
 
 def _check_jurisdiction(request: Request, jurisdiction: str | None) -> None:
-    expected: str = request.app.state.open311_jurisdiction
+    expected = kit_settings(request).open311_jurisdiction
     if jurisdiction and jurisdiction != expected:
         raise Open311Error(404, f"unknown jurisdiction_id {jurisdiction}; this endpoint serves {expected}")
 
@@ -273,6 +275,14 @@ def _report(fields: dict[str, str], source: str) -> CaseReported:
         name = str(problem["loc"][0]) if problem["loc"] else "request"
         name = {"item_code": "service_code", "address": "address_string"}.get(name, ATTRIBUTE_FIELDS.get(name, name))
         raise Open311Error(400, f"{name}: {problem['msg']}") from error
+
+
+def kit_settings(request: Request) -> Settings:
+    """Dispatch's settings, from the kit the composition root wired (Open311 routes render their own errors, so
+    they read it inside the route rather than as a dependency that would answer in FastAPI's format)."""
+    settings = kit_of(request).settings
+    assert isinstance(settings, Settings)
+    return settings
 
 
 def _uuid(text: str) -> uuid.UUID:

@@ -10,6 +10,8 @@ from xml.etree import ElementTree
 from fastapi import Response
 
 from services.dispatch.domain import CaseStatus
+from services.dispatch.domain.case import Case, Task
+from services.dispatch.domain.records import StatusChange
 
 STATUSES: dict[str, tuple[str, ...]] = {
     "open": (
@@ -42,7 +44,7 @@ def render(document: Formatted, fmt: str) -> Response:
     return Response(text, status_code=document.status, media_type="application/json; charset=utf-8")
 
 
-def request_of(case: Any, primary: Any, names: dict[str, str]) -> dict[str, Any]:
+def request_of(case: Case, primary: Task | None, names: dict[str, str]) -> dict[str, Any]:
     """A case as a GeoReport v2 service request, the fine lifecycle beside the standard fields."""
     closed = case.status in STATUSES["closed"]
     notes = case.refusal or (f"{case.outcome}: {case.closing_note}" if case.outcome else None)
@@ -56,7 +58,7 @@ def request_of(case: Any, primary: Any, names: dict[str, str]) -> dict[str, Any]
         "agency_responsible": primary.assignee_code if primary is not None else None,
         "service_notice": None,
         "requested_datetime": case.reported_at.isoformat(),
-        "updated_datetime": case.updated_at.isoformat(),
+        "updated_datetime": case.updated_at and case.updated_at.isoformat(),
         "expected_datetime": primary.due_at.isoformat() if primary is not None and primary.due_at else None,
         "address": case.address,
         "address_id": None,
@@ -70,12 +72,13 @@ def request_of(case: Any, primary: Any, names: dict[str, str]) -> dict[str, Any]
     }
 
 
-def update_of(entry: Any, status: str) -> dict[str, Any]:
+def update_of(change: StatusChange) -> dict[str, Any]:
     """One status change in the update feed; ``update_id`` orders the feed and never changes."""
+    entry, status = change.entry, change.status
     return {
         "update_id": str(entry.seq),
         "service_request_id": str(entry.case_id),
-        "service_code": entry.item_code,
+        "service_code": change.item_code,
         "status": "closed" if status in STATUSES["closed"] else "open",
         "linkage_status": status,
         "updated_datetime": entry.at.isoformat(),

@@ -1,19 +1,10 @@
-"""Who may call what, and the acting organisation a token stands for."""
+"""The acting organisation a token stands for; who may call what is ``services.runtime.deps``'s role aliases,
+one name per set of roles across the platform."""
 
 from __future__ import annotations
 
-from typing import Annotated
-
-from fastapi import Depends
-
 from services.dispatch.service import Actor
-from services.runtime.auth import Principal, require
-
-Office = Annotated[Principal, Depends(require("office", "operator"))]
-Assignee = Annotated[Principal, Depends(require("department", "street", "agency", "office", "operator"))]
-Street = Annotated[Principal, Depends(require("street", "office"))]
-Reporter = Annotated[Principal, Depends(require("smartcity", "office"))]
-OfficeOnly = Annotated[Principal, Depends(require("office"))]
+from services.runtime.auth import Principal
 
 ASSIGNEE_KINDS = ("department", "street", "agency")
 

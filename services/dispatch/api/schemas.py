@@ -10,11 +10,14 @@ from pydantic import BaseModel, ConfigDict, Field
 
 from contracts.base import CODE_PATTERN, TimeLimit
 from contracts.events.dispatch import CaseOutcome, WhistleReason
+from services.dispatch.domain.records import Deferral
 
 Code = Annotated[str, Field(pattern=CODE_PATTERN)]
 
 
 class TaskPublic(BaseModel):
+    model_config = ConfigDict(from_attributes=True)
+
     id: uuid.UUID
     case_id: uuid.UUID
     assignee_code: str
@@ -40,6 +43,8 @@ class TaskPublic(BaseModel):
 
 
 class CasePublic(BaseModel):
+    model_config = ConfigDict(from_attributes=True)
+
     id: uuid.UUID
     source_system: str
     source_id: str
@@ -75,6 +80,8 @@ class RoutingPublic(BaseModel):
 
 
 class TimelineEntry(BaseModel):
+    model_config = ConfigDict(from_attributes=True)
+
     at: datetime
     actor: str
     action: str
@@ -128,6 +135,12 @@ class DeferralPublic(BaseModel):
     decision_note: str | None
     previous_due_at: datetime | None
     new_due_at: datetime | None
+
+    @staticmethod
+    def of(deferral: Deferral) -> DeferralPublic:
+        extension = deferral.extension.model_dump(mode="json") if deferral.extension else None
+        fields = {name: getattr(deferral, name) for name in DeferralPublic.model_fields if name != "extension"}
+        return DeferralPublic(**fields, extension=extension)
 
 
 class Verification(Strict):

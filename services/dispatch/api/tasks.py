@@ -10,7 +10,7 @@ from fastapi import APIRouter, Query
 
 from services.dispatch import service
 from services.dispatch.api.policy import AckWithin
-from services.dispatch.api.roles import Assignee, Office, OfficeOnly, actor_of
+from services.dispatch.api.roles import actor_of
 from services.dispatch.api.schemas import (
     Completion,
     Decision,
@@ -21,6 +21,8 @@ from services.dispatch.api.schemas import (
     TaskPublic,
 )
 from services.dispatch.domain import DeferralStatus, TaskStatus
+from services.dispatch.service import ReturnTask
+from services.runtime.deps import Office, OfficeOrOperator, Staff
 from services.runtime.deps import UowDep as Uow
 
 router = APIRouter(tags=["tasks"])
@@ -29,44 +31,37 @@ router = APIRouter(tags=["tasks"])
 @router.get("/tasks", summary="An assignee's inbox (待办): a department sees only its own tasks")
 async def list_tasks(
     uow: Uow,
-    principal: Assignee,
+    principal: Staff,
     status: TaskStatus | None = None,
     limit: Annotated[int, Query(ge=1, le=1000)] = 100,
 ) -> list[TaskPublic]:
     actor = actor_of(principal)
     rows = await service.inbox(uow, actor.scopes, status=status, limit=limit)
-    return [TaskPublic(**row._mapping) for row in rows]
+    return [TaskPublic.model_validate(task) for task in rows]
 
 
 @router.get("/tasks/{task_id}", summary="One of your tasks; another assignee's is not found")
-async def get_task(task_id: uuid.UUID, uow: Uow, principal: Assignee) -> TaskPublic:
-    return TaskPublic(**(await service.task_view(uow, task_id, actor_of(principal)))._mapping)
+async def get_task(task_id: uuid.UUID, uow: Uow, principal: Staff) -> TaskPublic:
+    return TaskPublic.model_validate(await service.task_view(uow, task_id, actor_of(principal)))
 
 
 @router.post("/tasks/{task_id}/acknowledge", status_code=204, summary="签收 (报到 for a whistle)")
-async def acknowledge(task_id: uuid.UUID, uow: Uow, principal: Assignee) -> None:
+async def acknowledge(task_id: uuid.UUID, uow: Uow, principal: Staff) -> None:
     await service.acknowledge_task(uow, task_id, actor=actor_of(principal), now=datetime.now(UTC))
 
 
 @router.post("/tasks/{task_id}/complete", status_code=204, summary="办结 with the result (反馈)")
-async def complete(task_id: uuid.UUID, body: Completion, uow: Uow, principal: Assignee) -> None:
+async def complete(task_id: uuid.UUID, body: Completion, uow: Uow, principal: Staff) -> None:
     await service.complete_task(uow, task_id, result=body.result, actor=actor_of(principal), now=datetime.now(UTC))
 
 
 @router.post("/tasks/{task_id}/return", summary="退回: not ours, citing the catalogue and naming who is responsible")
 async def return_(
-    task_id: uuid.UUID, body: Return, uow: Uow, principal: Assignee, ack_within_h: AckWithin
+    task_id: uuid.UUID, body: Return, uow: Uow, principal: Staff, ack_within_h: AckWithin
 ) -> dict[str, object]:
-    returned = await service.return_task(
-        uow,
-        task_id,
-        named_body=body.responsible_body,
-        citation=body.citation,
-        reason=body.reason,
-        actor=actor_of(principal),
-        now=datetime.now(UTC),
-        ack_within_h=ack_within_h,
-    )
+    actor, now = actor_of(principal), datetime.now(UTC)
+    returning = ReturnTask(task_id, body.responsible_body, body.citation, body.reason, actor, now, ack_within_h)
+    returned = await service.return_task(uow, returning)
     return {
         "outcome": returned.outcome,
         "rerouted_to": returned.rerouted_to,
@@ -76,7 +71,7 @@ async def return_(
 
 @router.post("/tasks/{task_id}/deferral", status_code=201, summary="延期/缓办申请 by the assignee, before the deadline")
 async def request_deferral(
-    task_id: uuid.UUID, body: DeferralRequest, uow: Uow, principal: Assignee
+    task_id: uuid.UUID, body: DeferralRequest, uow: Uow, principal: Staff
 ) -> dict[str, uuid.UUID]:
     deferral_id = await service.request_deferral(
         uow, task_id, reason=body.reason, extension=body.extension, actor=actor_of(principal), now=datetime.now(UTC)
@@ -86,7 +81,7 @@ async def request_deferral(
 
 @router.post("/tasks/{task_id}/deferral/approve", summary="Approve the pending deferral: extend, or pause the clock")
 async def approve_deferral(
-    task_id: uuid.UUID, body: Decision, uow: Uow, principal: OfficeOnly
+    task_id: uuid.UUID, body: Decision, uow: Uow, principal: Office
 ) -> dict[str, datetime | None]:
     now = datetime.now(UTC)
     due = await service.approve_deferral(uow, task_id, note=body.note, actor=actor_of(principal), now=now)
@@ -94,33 +89,33 @@ async def approve_deferral(
 
 
 @router.post("/tasks/{task_id}/deferral/reject", status_code=204, summary="Refuse the pending deferral")
-async def reject_deferral(task_id: uuid.UUID, body: Decision, uow: Uow, principal: OfficeOnly) -> None:
+async def reject_deferral(task_id: uuid.UUID, body: Decision, uow: Uow, principal: Office) -> None:
     await service.reject_deferral(uow, task_id, note=body.note, actor=actor_of(principal), now=datetime.now(UTC))
 
 
 @router.get("/tasks/{task_id}/deferrals", summary="A task's deferral requests and their decisions")
-async def task_deferrals(task_id: uuid.UUID, uow: Uow, principal: Assignee) -> list[DeferralPublic]:
+async def task_deferrals(task_id: uuid.UUID, uow: Uow, principal: Staff) -> list[DeferralPublic]:
     rows = await service.deferrals_of(uow, task_id, actor=actor_of(principal), status=None, limit=100)
-    return [DeferralPublic(**row._mapping) for row in rows]
+    return [DeferralPublic.of(deferral) for deferral in rows]
 
 
 @router.get("/deferrals", summary="The office's queue of deferral requests, newest first")
 async def deferral_queue(
     uow: Uow,
-    principal: Office,
+    principal: OfficeOrOperator,
     status: DeferralStatus | None = DeferralStatus.PENDING,
     limit: Annotated[int, Query(ge=1, le=1000)] = 100,
 ) -> list[DeferralPublic]:
     rows = await service.deferrals_of(uow, None, actor=actor_of(principal), status=status, limit=limit)
-    return [DeferralPublic(**row._mapping) for row in rows]
+    return [DeferralPublic.of(deferral) for deferral in rows]
 
 
 @router.post("/tasks/{task_id}/pause", status_code=204, summary="The office stops the clock itself (缓办)")
-async def pause(task_id: uuid.UUID, body: Note, uow: Uow, principal: OfficeOnly) -> None:
+async def pause(task_id: uuid.UUID, body: Note, uow: Uow, principal: Office) -> None:
     await service.pause_task(uow, task_id, reason=body.reason, actor=actor_of(principal), now=datetime.now(UTC))
 
 
 @router.post("/tasks/{task_id}/resume", summary="The clock runs again; the new due time is returned")
-async def resume(task_id: uuid.UUID, body: Note, uow: Uow, principal: OfficeOnly) -> dict[str, datetime | None]:
+async def resume(task_id: uuid.UUID, body: Note, uow: Uow, principal: Office) -> dict[str, datetime | None]:
     due = await service.resume_task(uow, task_id, reason=body.reason, actor=actor_of(principal), now=datetime.now(UTC))
     return {"due_at": due}

@@ -1,6 +1,8 @@
 """Dispatch use cases: one transaction each, through the unit of work."""
 
+from services.dispatch.service.access import Actor
 from services.dispatch.service.cases import arbitrate_case, blow_whistle, close_case, rate_case, verify_case
+from services.dispatch.service.commands import ArbitrateCase, BlowWhistle, CloseCase, ReturnTask
 from services.dispatch.service.deadlines import YearStatus, calendar_status, load_notice, sweep_overdue
 from services.dispatch.service.deferrals import (
     approve_deferral,
@@ -18,7 +20,6 @@ from services.dispatch.service.projection import (
     project_street_list,
     retire_item,
 )
-from services.dispatch.service.recording import Actor
 from services.dispatch.service.tasks import acknowledge_task, complete_task, return_task
 from services.dispatch.service.views import (
     ItemInForce,
@@ -35,7 +36,11 @@ from services.dispatch.service.views import (
 
 __all__ = [
     "Actor",
+    "ArbitrateCase",
+    "BlowWhistle",
+    "CloseCase",
     "ItemInForce",
+    "ReturnTask",
     "TakenCase",
     "YearStatus",
     "acknowledge_task",

@@ -5,12 +5,12 @@ from __future__ import annotations
 import logging
 from dataclasses import dataclass
 from datetime import date, datetime
-from typing import Any
 
 from contracts.events.dispatch import OverdueStage, TaskOverdue
 from services.dispatch.domain import CalendarSource, YearNotice
-from services.dispatch.domain.lifecycle import LIVE_TASK
-from services.dispatch.service.recording import calendar, record
+from services.dispatch.domain.case import Task
+from services.dispatch.service.assigning import calendar
+from services.dispatch.service.recording import Transition, record
 from services.dispatch.store import DispatchStore
 from services.runtime.errors import Rejected
 from services.runtime.uow import UnitOfWork
@@ -22,29 +22,21 @@ ESCALATED_TO = "office"  # 升级督办: the organisation office supervises over
 async def sweep_overdue(uow: UnitOfWork, now: datetime, *, limit: int = 500) -> int:
     """Flag every task past a deadline once, escalate it, and say so on the bus; returns how many were flagged.
 
-    Three deadlines: a whistle's report-in (报到), a dispatch's acknowledgement (签收), the handling limit (办理).
-
-    Safe to run from several replicas at once (rows are locked SKIP LOCKED) and after any restart.
+    Three deadlines (``LATENESS``): a whistle's report-in (报到), a dispatch's acknowledgement (签收), the
+    handling limit (办理). Safe to run from several replicas at once (rows are locked SKIP LOCKED) and after
+    any restart.
     """
     async with uow:
-        store = DispatchStore(uow.session)
-        late = await store.overdue_candidates(now, live=[s.value for s in LIVE_TASK], limit=limit)
+        store = uow.repository(DispatchStore)
+        late = await store.overdue_candidates(now, limit=limit)
         for task in late:
-            if task.report_by is not None and task.acknowledged_at is None and task.report_late_at is None:
-                await store.update_task(task.id, report_late_at=now)
-                await _flag(uow, store, task, OverdueStage.REPORT, task.report_by)
-            if task.ack_by is not None and task.ack_by < now and _unacknowledged(task):
-                await store.update_task(task.id, ack_late_at=now)
-                await _flag(uow, store, task, OverdueStage.ACKNOWLEDGE, task.ack_by)
-            if task.due_at is not None and task.due_at < now and task.overdue_at is None and task.paused_at is None:
-                await store.update_task(task.id, overdue_at=now)
-                await _flag(uow, store, task, OverdueStage.HANDLE, task.due_at)
+            flagged = task
+            for rule in task.late_at(now):
+                flagged = flagged.flagged(rule, now)
+                await _flag(uow, task, rule.stage, getattr(task, rule.deadline))
+            await store.save_task(task, flagged)
         await uow.commit()
     return len(late)
-
-
-def _unacknowledged(task: Any) -> bool:
-    return task.acknowledged_at is None and task.ack_late_at is None and task.paused_at is None
 
 
 WHAT_WENT_LATE = {
@@ -54,12 +46,10 @@ WHAT_WENT_LATE = {
 }
 
 
-async def _flag(uow: UnitOfWork, store: DispatchStore, task: Any, stage: OverdueStage, due: datetime) -> None:
+async def _flag(uow: UnitOfWork, task: Task, stage: OverdueStage, due: datetime) -> None:
     escalated = f"escalated to the {ESCALATED_TO} (升级督办)"
     detail = f"{task.assignee_code} {WHAT_WENT_LATE[stage]}: due {due.isoformat()}; {escalated}"
-    await record(
-        uow, store, task.case_id, actor="dispatch", action=f"overdue_{stage}", detail=detail, entity=f"task:{task.id}"
-    )
+    await record(uow, Transition(task.case_id, "dispatch", f"overdue_{stage}", detail, f"task:{task.id}"))
     event = TaskOverdue(
         task_id=task.id,
         case_id=task.case_id,
@@ -87,7 +77,7 @@ async def load_notice(
     except ValueError as error:
         raise Rejected(str(error), field="holidays") from error
     async with uow:
-        store = DispatchStore(uow.session)
+        store = uow.repository(DispatchStore)
         await store.save_notice(parsed, text=notice, loaded_by=loaded_by)
         await uow.audit(action="calendar_loaded", entity=f"calendar:{year}", after={"notice": notice})
         await uow.commit()
@@ -97,7 +87,7 @@ async def load_notice(
 async def calendar_status(uow: UnitOfWork, years: range) -> list[YearStatus]:
     """Which source each year's working days come from; a fallback year carries the operators' warning."""
     async with uow:
-        working = await calendar(DispatchStore(uow.session))
+        working = await calendar(uow.repository(DispatchStore))
     statuses = [YearStatus(year, working.source(year), working.warning(year)) for year in years]
     for status in statuses:
         if status.warning:

@@ -11,15 +11,12 @@ import uuid
 from collections.abc import Mapping
 from dataclasses import dataclass
 from datetime import UTC, datetime
-from types import SimpleNamespace
-from typing import Any
-
-from opentelemetry import trace
 
 from contracts.events.dispatch import CaseAccepted, CaseNotAccepted
 from contracts.events.intake import CaseReported
 from services.dispatch.domain import (
     OPEN_CASE,
+    Assignment,
     CaseStatus,
     Routing,
     RoutingEntry,
@@ -29,7 +26,9 @@ from services.dispatch.domain import (
     upcoming,
 )
 from services.dispatch.domain.calendar import CHINA, WorkingCalendar
-from services.dispatch.service.recording import NewTask, assign, record
+from services.dispatch.domain.case import Case
+from services.dispatch.service.assigning import AssignTask, assign
+from services.dispatch.service.recording import Transition, record
 from services.dispatch.store import DispatchStore
 from services.runtime.uow import UnitOfWork
 
@@ -42,10 +41,10 @@ class TakenCase:
 
 @dataclass(frozen=True)
 class _Decision:
-    """A report routed: the case row to insert and the item version it was routed by."""
+    """A report routed: the case to insert and the item version it was routed by."""
 
     report: CaseReported
-    row: dict[str, Any]
+    case: Case
     entry: RoutingEntry | None
     routing: Routing
 
@@ -67,55 +66,46 @@ async def take_cases(
     """
     now = datetime.now(UTC)
     async with uow:
-        store = DispatchStore(uow.session)
+        store = uow.repository(DispatchStore)
         fresh = uow.unhandled(reports)
         decisions, working = await _decide(store, fresh, now) if fresh else ({}, WorkingCalendar())
-        inserted = await store.add_cases([decision.row for decision in decisions.values()])
-        repeated = {d.row["id"] for d in decisions.values()} - inserted
-        earlier = await store.cases_by_source(
-            [_source(d.report) for d in decisions.values() if d.row["id"] in repeated]
-        )
-        store.hold_writes()
+        inserted = await store.add_cases([decision.case for decision in decisions.values()])
+        repeated = [_source(d.report) for d in decisions.values() if d.case.id not in inserted]
+        earlier = await store.cases_by_source(repeated)
         taken: dict[uuid.UUID, TakenCase] = {}
         for cause, decision in decisions.items():
-            if decision.row["id"] not in inserted:  # the source had reported it: handled, nothing changes
+            if decision.case.id not in inserted:  # the source had reported it: handled, nothing changes
                 taken[cause] = TakenCase(earlier[_source(decision.report)], fresh=False)
                 continue
-            case = SimpleNamespace(**decision.row)  # the row as inserted, read like one read back
-            with uow.handling(cause):
-                await _dispatch(uow, store, case, decision, now=now, ack_within_h=ack_within_h, working=working)
-            taken[cause] = TakenCase(case.id, fresh=True)
-        await store.flush_writes()
+            await _dispatch(uow, decision, _Dispatching(now, ack_within_h, working, cause))
+            taken[cause] = TakenCase(decision.case.id, fresh=True)
         await uow.commit()  # also when every report was a repeat: the inbox claims mark the events handled
     return taken
 
 
-async def _dispatch(
-    uow: UnitOfWork,
-    store: DispatchStore,
-    case: Any,
-    decision: _Decision,
-    *,
-    now: datetime,
-    ack_within_h: float,
-    working: WorkingCalendar,
-) -> None:
-    """What follows from one routing decision: timeline, events, and a task per assignment."""
-    report, routing, entry = decision.report, decision.routing, decision.entry
-    trace.get_current_span().set_attributes({"linkage.case_id": str(case.id), "linkage.item_code": report.item_code})
-    await record(uow, store, case.id, actor=report.source_system, action="reported", detail=report.description)
+@dataclass(frozen=True)
+class _Dispatching:
+    """What every case of a batch is dispatched with, and the event that brought the case (its trace)."""
+
+    now: datetime
+    ack_within_h: float
+    working: WorkingCalendar
+    cause: uuid.UUID
+
+
+async def _dispatch(uow: UnitOfWork, decision: _Decision, how: _Dispatching) -> None:
+    """What follows from one routing decision: timeline, events, and a task per assignment, in the trace of the
+    event that brought the report."""
+    report, routing, entry, case, cause = decision.report, decision.routing, decision.entry, decision.case, how.cause
+    uow.annotate(cause, {"linkage.case_id": str(case.id), "linkage.item_code": report.item_code})
+    await record(uow, Transition(case.id, report.source_system, "reported", report.description), cause=cause)
     if routing.refusal is not None or entry is None:
-        reason = routing.refusal or ""
-        await record(uow, store, case.id, actor="dispatch", action="not_accepted", detail=reason)
-        refused = CaseNotAccepted(
-            case_id=case.id, source_system=report.source_system, source_id=report.source_id, reason=reason
-        )
-        await uow.emit(refused, about=str(case.id))
+        await _refuse(uow, case, routing.refusal or "", cause)
         return
-    street = case.street_code
-    trace.get_current_span().set_attribute("linkage.street_code", street)
+    street = case.street_code or ""
+    uow.annotate(cause, {"linkage.street_code": street})
     detail = f"street {street}, catalogue v{entry.version}: {routing.street_rule}"
-    await record(uow, store, case.id, actor="dispatch", action="accepted", detail=detail)
+    await record(uow, Transition(case.id, "dispatch", "accepted", detail), cause=cause)
     accepted = CaseAccepted(
         case_id=case.id,
         source_system=report.source_system,
@@ -123,12 +113,32 @@ async def _dispatch(
         item_code=report.item_code,
         street_code=street,
     )
-    await uow.emit(accepted, about=str(case.id))
+    await uow.emit(accepted, about=str(case.id), cause=cause)
     for assignment in routing.assignments:
-        task = NewTask(
-            case, assignment.assignee_code, assignment.role, assignment.reason, entry.version, entry.time_limit
-        )
-        await assign(uow, store, task, now=now, actor="dispatch", ack_within_h=ack_within_h, working=working)
+        await assign(uow, _task_for(case, assignment, entry, how), working=how.working, cause=cause)
+
+
+async def _refuse(uow: UnitOfWork, case: Case, reason: str, cause: uuid.UUID) -> None:
+    """不予受理: noted, and said on the bus."""
+    await record(uow, Transition(case.id, "dispatch", "not_accepted", reason), cause=cause)
+    refused = CaseNotAccepted(
+        case_id=case.id, source_system=case.source_system, source_id=case.source_id, reason=reason
+    )
+    await uow.emit(refused, about=str(case.id), cause=cause)
+
+
+def _task_for(case: Case, assignment: Assignment, entry: RoutingEntry, how: _Dispatching) -> AssignTask:
+    return AssignTask(
+        case=case,
+        assignee_code=assignment.assignee_code,
+        role=assignment.role,
+        reason=assignment.reason,
+        catalogue_version=entry.version,
+        time_limit=entry.time_limit,
+        now=how.now,
+        actor="dispatch",
+        ack_within_h=how.ack_within_h,
+    )
 
 
 async def _decide(
@@ -162,28 +172,28 @@ async def _decide(
             covers=facts.covers(report.item_code, street) if street else (),
             pending=upcoming(versions, day),
         )
-        decisions[cause] = _Decision(report, _case_row(report, routing), entry, routing)
+        decisions[cause] = _Decision(report, _new_case(report, routing), entry, routing)
     return decisions, WorkingCalendar.of(facts.notices)
 
 
-def _case_row(report: CaseReported, routing: Routing) -> dict[str, Any]:
+def _new_case(report: CaseReported, routing: Routing) -> Case:
     """The case as stored: dispatched to its street, or not accepted with the reason (不予受理)."""
     accepted = routing.refusal is None
-    return {
-        "id": uuid.uuid4(),
-        "source_system": report.source_system,
-        "source_id": report.source_id,
-        "item_code": report.item_code,
-        "grid_code": report.grid_code,
-        "street_code": routing.street_code if accepted else report.street_code,
-        "description": report.description,
-        "status": CaseStatus.DISPATCHED if accepted else CaseStatus.NOT_ACCEPTED,
-        "refusal": None if accepted else routing.refusal,
-        "reported_at": report.reported_at,
-        "address": report.address,
-        "lat": report.lat,
-        "long": report.long,
-    }
+    return Case(
+        id=uuid.uuid4(),
+        source_system=report.source_system,
+        source_id=report.source_id,
+        item_code=report.item_code,
+        grid_code=report.grid_code,
+        street_code=routing.street_code if accepted else report.street_code,
+        description=report.description,
+        status=CaseStatus.DISPATCHED if accepted else CaseStatus.NOT_ACCEPTED,
+        refusal=None if accepted else routing.refusal,
+        reported_at=report.reported_at,
+        address=report.address,
+        lat=report.lat,
+        long=report.long,
+    )
 
 
 def _source(report: CaseReported) -> tuple[str, str]:

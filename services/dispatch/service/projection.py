@@ -29,19 +29,19 @@ async def project_item(uow: UnitOfWork, item: ItemPublished) -> None:
         effective_from=item.effective_from,
     )
     async with uow:
-        await DispatchStore(uow.session).add_version(entry)
+        await uow.repository(DispatchStore).add_version(entry)
         await uow.commit()
 
 
 async def retire_item(uow: UnitOfWork, retired: ItemRetired) -> None:
     async with uow:
-        await DispatchStore(uow.session).retire_version(retired.item_code, retired.version)
+        await uow.repository(DispatchStore).retire_version(retired.item_code, retired.version)
         await uow.commit()
 
 
 async def map_grid(uow: UnitOfWork, mapped: GridMapped) -> None:
     async with uow:
-        await DispatchStore(uow.session).map_grid(mapped.grid_code, mapped.street_code, mapped.version)
+        await uow.repository(DispatchStore).map_grid(mapped.grid_code, mapped.street_code, mapped.version)
         await uow.commit()
 
 
@@ -51,7 +51,7 @@ async def project_street_list(uow: UnitOfWork, published: StreetListPublished) -
         published.street_code, published.revision, frozenset(published.item_codes), published.filing_no
     )
     async with uow:
-        await DispatchStore(uow.session).put_street_list(street_list, catalogue_version=published.catalogue_version)
+        await uow.repository(DispatchStore).put_street_list(street_list, catalogue_version=published.catalogue_version)
         await uow.commit()
 
 
@@ -59,7 +59,7 @@ async def project_admission(uow: UnitOfWork, approved: ApplicationApproved) -> N
     """准入: an approved add or change covers the item on the streets it names until their lists catch up."""
     async with uow:
         if approved.kind in COVERING_KINDS and approved.item is not None:
-            await DispatchStore(uow.session).add_admission(
+            await uow.repository(DispatchStore).add_admission(
                 approved.application_id,
                 item_code=approved.item_code,
                 kind=approved.kind,

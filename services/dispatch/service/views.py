@@ -3,65 +3,59 @@
 from __future__ import annotations
 
 import uuid
-from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from itertools import groupby
-from typing import Any
-
-import sqlalchemy as sa
 
 from services.dispatch.domain import STATUS_AFTER, RoutingEntry, in_force, upcoming
 from services.dispatch.domain.calendar import CHINA
-from services.dispatch.service.recording import Actor
+from services.dispatch.domain.case import Case, Task
+from services.dispatch.domain.records import CaseCounts, CaseFilter, Grid, StatusChange, TimelineEntry
+from services.dispatch.service.access import Actor, own_task
 from services.dispatch.store import DispatchStore
 from services.runtime.errors import NotFound
 from services.runtime.uow import UnitOfWork
 
-Row = sa.Row[Any]
 
-
-async def case_view(uow: UnitOfWork, case_id: uuid.UUID) -> tuple[Row, Sequence[Row]]:
+async def case_view(uow: UnitOfWork, case_id: uuid.UUID) -> Case:
+    """The case with its tasks."""
     async with uow:
-        store = DispatchStore(uow.session)
-        case = await store.case(case_id)
-        if case is None:
-            raise NotFound(f"no case {case_id}", field="case_id", location="path")
-        return case, await store.case_tasks(case_id)
+        case = await uow.repository(DispatchStore).case(case_id)
+    if case is None:
+        raise NotFound(f"no case {case_id}", field="case_id", location="path")
+    return case
 
 
-async def case_timeline(uow: UnitOfWork, case_id: uuid.UUID) -> Sequence[Row]:
+async def case_timeline(uow: UnitOfWork, case_id: uuid.UUID) -> list[TimelineEntry]:
     async with uow:
-        store = DispatchStore(uow.session)
+        store = uow.repository(DispatchStore)
         if await store.case(case_id) is None:
             raise NotFound(f"no case {case_id}", field="case_id", location="path")
         return await store.case_timeline(case_id)
 
 
-async def inbox(uow: UnitOfWork, assignees: frozenset[str] | None, *, status: str | None, limit: int) -> Sequence[Row]:
+async def inbox(uow: UnitOfWork, assignees: frozenset[str] | None, *, status: str | None, limit: int) -> list[Task]:
     async with uow:
-        return await DispatchStore(uow.session).tasks_of(assignees, status=status, limit=limit)
+        return await uow.repository(DispatchStore).tasks_of(assignees, status=status, limit=limit)
 
 
-async def task_view(uow: UnitOfWork, task_id: uuid.UUID, actor: Actor) -> Row:
+async def task_view(uow: UnitOfWork, task_id: uuid.UUID, actor: Actor) -> Task:
     async with uow:
-        task = await DispatchStore(uow.session).task(task_id)
-    if task is None or not actor.may_act_for(task.assignee_code):
-        raise NotFound(f"no task {task_id} among yours", field="task_id", location="path")
-    return task
+        return await own_task(uow.repository(DispatchStore), task_id, actor)
 
 
-async def search_cases(uow: UnitOfWork, *, limit: int, **filters: Any) -> tuple[Sequence[Row], dict[uuid.UUID, Row]]:
-    """Cases matching the filters, newest first, each with its primary task (for agency and due time)."""
+async def search_cases(uow: UnitOfWork, wanted: CaseFilter, *, limit: int) -> list[tuple[Case, Task | None]]:
+    """Cases matching ``wanted``, newest first, each with its primary task (for agency and due time)."""
     async with uow:
-        store = DispatchStore(uow.session)
-        cases = await store.search_cases(limit=limit, **filters)
-        return cases, await store.primary_tasks([case.id for case in cases])
+        store = uow.repository(DispatchStore)
+        found = await store.search_cases(wanted, limit=limit)
+        primaries = await store.primary_tasks([case.id for case in found])
+    return [(case, primaries.get(case.id)) for case in found]
 
 
-async def counts(uow: UnitOfWork, now: datetime) -> dict[str, Any]:
+async def counts(uow: UnitOfWork) -> CaseCounts:
     async with uow:
-        return await DispatchStore(uow.session).counts(now)
+        return await uow.repository(DispatchStore).counts()
 
 
 @dataclass(frozen=True)
@@ -74,7 +68,7 @@ class ItemInForce:
 
 async def routing_of(uow: UnitOfWork, item_code: str, now: datetime) -> ItemInForce:
     async with uow:
-        versions = await DispatchStore(uow.session).versions(item_code)
+        versions = await uow.repository(DispatchStore).versions(item_code)
     today = now.astimezone(CHINA).date()
     entry, later = in_force(versions, today), upcoming(versions, today)
     if entry is None and later is not None:
@@ -85,10 +79,10 @@ async def routing_of(uow: UnitOfWork, item_code: str, now: datetime) -> ItemInFo
     return ItemInForce(entry, later)
 
 
-async def service_list(uow: UnitOfWork) -> tuple[list[RoutingEntry], Sequence[Row]]:
+async def service_list(uow: UnitOfWork) -> tuple[list[RoutingEntry], list[Grid]]:
     """Open311 services: the items in force today and not retired, and the grids a request may name."""
     async with uow:
-        store = DispatchStore(uow.session)
+        store = uow.repository(DispatchStore)
         versions, grids = await store.versions(), await store.grid_map()
     today = datetime.now(UTC).astimezone(CHINA).date()
     current = (in_force(group, today) for _, group in groupby(versions, key=lambda v: v.item_code))
@@ -97,15 +91,15 @@ async def service_list(uow: UnitOfWork) -> tuple[list[RoutingEntry], Sequence[Ro
 
 async def status_feed(
     uow: UnitOfWork, *, since: datetime, until: datetime, item_code: str | None, page: int, page_size: int
-) -> list[tuple[Row, str]]:
+) -> list[StatusChange]:
     """Status changes across cases, oldest first, a page at a time: each entry with the status it left."""
+    first = (page - 1) * page_size
     async with uow:
-        rows = await DispatchStore(uow.session).status_changes(
+        rows = await uow.repository(DispatchStore).status_changes(
             actions=sorted(STATUS_AFTER),
             since=since,
             until=until,
             item_code=item_code,
-            offset=(page - 1) * page_size,
-            limit=page_size,
+            page=slice(first, first + page_size),
         )
-    return [(row, STATUS_AFTER[row.action]) for row in rows]
+    return [StatusChange(entry, item_code, STATUS_AFTER[entry.action]) for entry, item_code in rows]

@@ -3,10 +3,9 @@
 from __future__ import annotations
 
 import uuid
-from collections.abc import Collection, Sequence
+from collections.abc import Collection, Mapping, Sequence
 from dataclasses import dataclass, field
 from datetime import date, datetime
-from types import SimpleNamespace
 from typing import Any
 
 import sqlalchemy as sa
@@ -15,6 +14,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from contracts import TimeLimit
 from services.dispatch.domain import Cover, CoverKind, RoutingEntry, StreetList, YearNotice
+from services.dispatch.domain.records import Grid
 from services.dispatch.store.tables import (
     admissions,
     calendar_years,
@@ -25,8 +25,6 @@ from services.dispatch.store.tables import (
     whistles,
 )
 from services.runtime.db import any_of
-
-Row = sa.Row[Any]
 
 
 class Projection:
@@ -69,7 +67,7 @@ class Projection:
         query = sa.select(item_versions).order_by(item_versions.c.item_code, item_versions.c.version)
         if item_code is not None:
             query = query.where(item_versions.c.item_code == item_code)
-        return [_entry(row) for row in await self.session.execute(query)]
+        return [_entry(row._mapping) for row in await self.session.execute(query)]
 
     async def map_grid(self, grid_code: str, street_code: str, version: int) -> None:
         statement = insert(grids).values(grid_code=grid_code, street_code=street_code, version=version)
@@ -81,8 +79,9 @@ class Projection:
             )
         )
 
-    async def grid_map(self) -> Sequence[Row]:
-        return (await self.session.execute(sa.select(grids).order_by(grids.c.grid_code))).all()
+    async def grid_map(self) -> list[Grid]:
+        rows = await self.session.execute(sa.select(grids).order_by(grids.c.grid_code))
+        return [Grid(row.grid_code, row.street_code, row.version) for row in rows]
 
     async def put_street_list(self, published: StreetList, *, catalogue_version: int) -> None:
         """Newest revision wins, whatever order the revisions arrive in."""
@@ -134,7 +133,7 @@ class RoutingFacts:
         """One row of ``_ROUTING_FACTS``, from its JSON form."""
         if kind == "version":
             effective = row["effective_from"]
-            entry = _entry(SimpleNamespace(**{**row, "effective_from": effective and date.fromisoformat(effective)}))
+            entry = _entry({**row, "effective_from": effective and date.fromisoformat(effective)})
             self.versions.setdefault(entry.item_code, []).append(entry)
         elif kind == "grid":
             self.grid_streets[row["grid_code"]] = row["street_code"]
@@ -173,20 +172,20 @@ class RoutingFacts:
         return admitted + whistled
 
 
-def _entry(row: Any) -> RoutingEntry:
+def _entry(row: Mapping[Any, Any]) -> RoutingEntry:
     return RoutingEntry(
-        item_code=row.item_code,
-        name=row.name,
-        responsible_body=row.responsible_body,
-        co_operating_units=tuple(row.co_operating_units),
-        street_codes=tuple(row.street_codes),
-        version=row.version,
-        basis=row.basis,
-        retired=row.retired,
-        domain=row.domain,
-        list_kind=row.list_kind,
-        time_limit=TimeLimit.model_validate(row.time_limit) if row.time_limit else None,
-        effective_from=row.effective_from,
+        item_code=row["item_code"],
+        name=row["name"],
+        responsible_body=row["responsible_body"],
+        co_operating_units=tuple(row["co_operating_units"]),
+        street_codes=tuple(row["street_codes"]),
+        version=row["version"],
+        basis=row["basis"],
+        retired=row["retired"],
+        domain=row["domain"],
+        list_kind=row["list_kind"],
+        time_limit=TimeLimit.model_validate(row["time_limit"]) if row["time_limit"] else None,
+        effective_from=row["effective_from"],
     )
 
 

@@ -2,37 +2,47 @@
 
 from __future__ import annotations
 
+import dataclasses
 import uuid
 from collections.abc import Sequence
 from datetime import datetime
-from typing import Any
 
 import sqlalchemy as sa
 from sqlalchemy.dialects.postgresql import insert
 
-from services.dispatch.domain import YearNotice
+from services.dispatch.domain import LIVE_TASK, YearNotice
+from services.dispatch.domain.case import LATENESS, Case, Lateness, Task
+from services.dispatch.domain.records import CaseCounts, CaseFilter, Deferral, TimelineEntry, Whistle
 from services.dispatch.store.projection import Projection
+from services.dispatch.store.rows import (
+    CASE_FIELDS,
+    TASK_FIELDS,
+    case_of,
+    changes,
+    column_value,
+    deferral_of,
+    task_of,
+    task_row,
+    timeline_entry_of,
+)
 from services.dispatch.store.tables import calendar_years, cases, deferrals, tasks, timeline, whistles
 from services.runtime.db import any_of, as_arrays, insert_rows
-
-Row = sa.Row[Any]
+from services.runtime.uow import hold
 
 
 class DispatchStore(Projection):
-    """Cases, tasks, timeline, deferrals and the calendar, over the catalogue projection."""
-
-    held_tasks: list[dict[str, Any]] | None = None  # see hold_writes
-    held_notes: list[dict[str, Any]] | None = None
+    """Cases with their tasks, the timeline, whistles, deferrals and the calendar, over the catalogue projection."""
 
     # -- cases and tasks
 
-    async def add_cases(self, rows: Sequence[dict[str, Any]]) -> set[uuid.UUID]:
+    async def add_cases(self, new: Sequence[Case]) -> set[uuid.UUID]:
         """Insert cases in one statement; a case its source reported already (same source system and id, in an
-        earlier transaction or earlier in ``rows``) is left out. The ids of those inserted."""
-        if not rows:
+        earlier transaction or earlier in ``new``) is left out. The ids of those inserted."""
+        if not new:
             return set()
-        in_lock_order = sorted(rows, key=lambda row: (row["source_system"], row["source_id"]))  # no deadlock
-        return set((await self.session.execute(_ADD_CASES, as_arrays(in_lock_order))).scalars())
+        in_lock_order = sorted(new, key=lambda case: (case.source_system, case.source_id))  # no deadlock
+        rows = [{name: getattr(case, name) for name in CASE_COLUMNS} for case in in_lock_order]
+        return set((await self.session.execute(_ADD_CASES, as_arrays(rows))).scalars())
 
     async def cases_by_source(self, keys: Sequence[tuple[str, str]]) -> dict[tuple[str, str], uuid.UUID]:
         """Case ids by (source system, source id)."""
@@ -46,183 +56,139 @@ class DispatchStore(Projection):
         found = await self.session.execute(query, {"systems": list(set(systems)), "ids": list(set(ids))})
         return {(r.source_system, r.source_id): r.id for r in found if (r.source_system, r.source_id) in wanted}
 
-    async def case(self, case_id: uuid.UUID, *, lock: bool = False) -> Row | None:
+    async def case(self, case_id: uuid.UUID, *, lock: bool = False) -> Case | None:
+        """The case with its tasks; ``lock``: its row locked, which serialises every move on the case."""
         query = sa.select(cases).where(cases.c.id == case_id)
-        return (await self.session.execute(query.with_for_update() if lock else query)).first()
+        row = (await self.session.execute(query.with_for_update() if lock else query)).first()
+        return None if row is None else case_of(row, tuple(await self._tasks(tasks.c.case_id == case_id)))
 
-    async def update_case(self, case_id: uuid.UUID, **values: Any) -> None:
-        await self.session.execute(
-            cases.update().where(cases.c.id == case_id).values(updated_at=sa.func.now(), **values)
-        )
+    async def save(self, before: Case, after: Case) -> None:
+        """Write what changed from ``before`` to ``after``: the case's columns, each changed task, new tasks."""
+        if changed := changes(before, after, CASE_FIELDS):
+            await self.session.execute(
+                cases.update().where(cases.c.id == after.id).values(updated_at=sa.func.now(), **changed)
+            )
+        old = {task.id: task for task in before.tasks}
+        for task in after.tasks:
+            if task.id not in old:
+                self.add_task(task)
+            else:
+                await self.save_task(old[task.id], task)
 
-    async def add_task(self, **values: Any) -> None:
-        if self.held_tasks is not None:
-            self.held_tasks.append(values)
-            return
-        await self.session.execute(tasks.insert().values(**values))
+    async def save_task(self, before: Task, after: Task) -> None:
+        if changed := changes(before, after, TASK_FIELDS):
+            await self.session.execute(tasks.update().where(tasks.c.id == after.id).values(**changed))
 
-    async def task(self, task_id: uuid.UUID) -> Row | None:
-        return (await self.session.execute(sa.select(tasks).where(tasks.c.id == task_id))).first()
+    def add_task(self, task: Task) -> None:
+        """Inserted when the unit of work commits, with the other tasks it holds: one statement for a batch."""
+        hold(self.session, tasks, task_row(task))
 
-    async def update_task(self, task_id: uuid.UUID, **values: Any) -> None:
-        await self.session.execute(tasks.update().where(tasks.c.id == task_id).values(**values))
+    async def task(self, task_id: uuid.UUID) -> Task | None:
+        found = await self._tasks(tasks.c.id == task_id)
+        return found[0] if found else None
 
-    async def case_tasks(self, case_id: uuid.UUID) -> Sequence[Row]:
-        query = sa.select(tasks).where(tasks.c.case_id == case_id).order_by(tasks.c.role.desc(), tasks.c.assignee_code)
-        return (await self.session.execute(query)).all()
+    async def _tasks(self, where: sa.ColumnElement[bool]) -> list[Task]:
+        query = sa.select(tasks).where(where).order_by(tasks.c.role.desc(), tasks.c.assignee_code)
+        return [task_of(row) for row in await self.session.execute(query)]
 
-    def hold_writes(self) -> None:
-        """Collect new tasks and timeline entries instead of inserting each; ``flush_writes`` writes them at once.
-
-        For hot paths (intake of a batch of cases): the use case flushes before it commits; entries keep the
-        order they were noted in.
-        """
-        self.held_tasks = []
-        self.held_notes = []
-
-    async def flush_writes(self) -> None:
-        """Insert the held tasks, then the held timeline entries: one statement each."""
-        held_tasks, notes = self.held_tasks, self.held_notes
-        self.held_tasks = self.held_notes = None
-        if held_tasks:
-            await self.session.execute(_INSERT_TASK, held_tasks)
-        if notes:
-            await self.session.execute(_INSERT_NOTE, notes)
-
-    async def note(self, case_id: uuid.UUID, *, actor: str, action: str, detail: str, trace_id: str | None) -> None:
+    def note(self, case_id: uuid.UUID, *, actor: str, action: str, detail: str, trace_id: str | None) -> None:
+        """A timeline entry, inserted at commit in the order noted (its ``seq`` follows that order)."""
         values = {"case_id": case_id, "actor": actor, "action": action, "detail": detail, "trace_id": trace_id}
-        if self.held_notes is not None:
-            self.held_notes.append(values)
-            return
-        await self.session.execute(timeline.insert().values(**values))
+        hold(self.session, timeline, values)
 
-    async def case_timeline(self, case_id: uuid.UUID) -> Sequence[Row]:
+    async def case_timeline(self, case_id: uuid.UUID) -> list[TimelineEntry]:
         query = sa.select(timeline).where(timeline.c.case_id == case_id).order_by(timeline.c.seq)
-        return (await self.session.execute(query)).all()
+        return [timeline_entry_of(row) for row in await self.session.execute(query)]
 
-    async def add_whistle(self, **values: Any) -> None:
-        await self.session.execute(whistles.insert().values(**values))
+    async def add_whistle(self, whistle: Whistle) -> None:
+        values = {field.name: getattr(whistle, field.name) for field in dataclasses.fields(whistle)}
+        await self.session.execute(whistles.insert().values(**{**values, "departments": list(whistle.departments)}))
 
     async def status_changes(
-        self,
-        *,
-        actions: Sequence[str],
-        since: datetime,
-        until: datetime,
-        item_code: str | None,
-        offset: int,
-        limit: int,
-    ) -> Sequence[Row]:
-        """Timeline entries that moved a case, across cases, oldest first: the update feed."""
+        self, *, actions: Sequence[str], since: datetime, until: datetime, item_code: str | None, page: slice
+    ) -> list[tuple[TimelineEntry, str]]:
+        """Timeline entries that moved a case, across cases, oldest first, each with its case's item: the feed."""
         query = (
             sa.select(timeline, cases.c.item_code)
             .join(cases, cases.c.id == timeline.c.case_id)
             .where(timeline.c.action.in_(actions), timeline.c.at >= since, timeline.c.at <= until)
             .order_by(timeline.c.seq)
-            .offset(offset)
-            .limit(limit)
+            .offset(page.start)
+            .limit(page.stop - page.start)
         )
         if item_code is not None:
             query = query.where(cases.c.item_code == item_code)
-        return (await self.session.execute(query)).all()
+        return [(timeline_entry_of(row), row.item_code) for row in await self.session.execute(query)]
 
     # -- deferrals (延期/缓办)
 
-    async def add_deferral(self, **values: Any) -> None:
+    async def add_deferral(self, deferral: Deferral) -> None:
+        values = {field.name: column_value(getattr(deferral, field.name)) for field in dataclasses.fields(deferral)}
         await self.session.execute(deferrals.insert().values(**values))
 
-    async def pending_deferral(self, task_id: uuid.UUID) -> Row | None:
+    async def pending_deferral(self, task_id: uuid.UUID) -> Deferral | None:
         query = sa.select(deferrals).where(deferrals.c.task_id == task_id, deferrals.c.status == "pending")
-        return (await self.session.execute(query)).first()
+        row = (await self.session.execute(query)).first()
+        return None if row is None else deferral_of(row)
 
-    async def update_deferral(self, deferral_id: uuid.UUID, **values: Any) -> None:
-        await self.session.execute(deferrals.update().where(deferrals.c.id == deferral_id).values(**values))
+    async def save_deferral(self, before: Deferral, after: Deferral) -> None:
+        changed = changes(before, after, tuple(field.name for field in dataclasses.fields(Deferral)))
+        await self.session.execute(deferrals.update().where(deferrals.c.id == after.id).values(**changed))
 
-    async def deferrals_of(self, task_id: uuid.UUID | None, *, status: str | None, limit: int) -> Sequence[Row]:
+    async def deferrals_of(self, task_id: uuid.UUID | None, *, status: str | None, limit: int) -> list[Deferral]:
         """A task's deferrals, or every task's (the office's queue), newest first."""
         query = sa.select(deferrals).order_by(deferrals.c.requested_at.desc()).limit(limit)
         if task_id is not None:
             query = query.where(deferrals.c.task_id == task_id)
         if status is not None:
             query = query.where(deferrals.c.status == status)
-        return (await self.session.execute(query)).all()
+        return [deferral_of(row) for row in await self.session.execute(query)]
 
     # -- views
 
-    async def tasks_of(
-        self, assignees: frozenset[str] | None, *, status: str | None = None, limit: int
-    ) -> Sequence[Row]:
+    async def tasks_of(self, assignees: frozenset[str] | None, *, status: str | None, limit: int) -> list[Task]:
         """An assignee's inbox (None: every assignee's, for the office)."""
         query = sa.select(tasks).order_by(tasks.c.assigned_at.desc()).limit(limit)
         if assignees is not None:
             query = query.where(tasks.c.assignee_code.in_(assignees))
         if status is not None:
             query = query.where(tasks.c.status == status)
-        return (await self.session.execute(query)).all()
+        return [task_of(row) for row in await self.session.execute(query)]
 
-    async def search_cases(self, *, limit: int, **filters: Any) -> Sequence[Row]:
-        query = sa.select(cases).order_by(cases.c.received_at.desc()).limit(limit)
-        for name, value in filters.items():
-            if name == "since":
-                query = query.where(cases.c.received_at >= value)
-            elif name == "until":
-                query = query.where(cases.c.received_at <= value)
-            elif name == "ids":
-                query = query.where(cases.c.id.in_(value))
-            elif name == "statuses":
-                query = query.where(cases.c.status.in_(value))
-            elif value is not None:
-                query = query.where(cases.c[name] == value)
-        return (await self.session.execute(query)).all()
+    async def search_cases(self, wanted: CaseFilter, *, limit: int) -> list[Case]:
+        """Cases matching ``wanted``, newest first (without their tasks)."""
+        query = sa.select(cases).where(*_matching(wanted)).order_by(cases.c.received_at.desc()).limit(limit)
+        return [case_of(row) for row in await self.session.execute(query)]
 
-    async def primary_tasks(self, case_ids: Sequence[uuid.UUID]) -> dict[uuid.UUID, Row]:
+    async def primary_tasks(self, case_ids: Sequence[uuid.UUID]) -> dict[uuid.UUID, Task]:
+        """Each case's primary task, the latest assigned where it has several (after a re-route)."""
         query = sa.select(tasks).where(tasks.c.case_id.in_(case_ids), tasks.c.role == "primary")
-        return {row.case_id: row for row in await self.session.execute(query.order_by(tasks.c.assigned_at))}
+        return {
+            task.case_id: task for task in map(task_of, await self.session.execute(query.order_by(tasks.c.assigned_at)))
+        }
 
-    async def counts(self, now: datetime) -> dict[str, Any]:
+    async def counts(self) -> CaseCounts:
         by_stage: dict[str, int] = dict(
             (await self.session.execute(sa.select(cases.c.status, sa.func.count()).group_by("status"))).all()
         )
-        overdue = await self.session.scalar(
-            sa.select(sa.func.count()).select_from(tasks).where(tasks.c.overdue_at.is_not(None))
-        )
-        late = await self.session.scalar(
-            sa.select(sa.func.count()).select_from(tasks).where(tasks.c.report_late_at.is_not(None))
-        )
-        unacknowledged = await self.session.scalar(
-            sa.select(sa.func.count()).select_from(tasks).where(tasks.c.ack_late_at.is_not(None))
-        )
-        pings = await self.session.scalar(sa.select(sa.func.coalesce(sa.func.sum(cases.c.return_count), 0)))
-        return {
-            "by_stage": by_stage,
-            "overdue_tasks": overdue,
-            "late_reports": late,
-            "late_acknowledgements": unacknowledged,
-            "returns": pings,
-        }
+        flagged = [sa.func.count(tasks.c[name]) for name in ("overdue_at", "report_late_at", "ack_late_at")]
+        overdue, late, unacknowledged = tuple((await self.session.execute(sa.select(*flagged))).one())
+        returns = await self.session.scalar(sa.select(sa.func.coalesce(sa.func.sum(cases.c.return_count), 0)))
+        return CaseCounts(by_stage, overdue, late, unacknowledged, int(returns or 0))
 
     # -- deadlines
 
-    async def overdue_candidates(self, now: datetime, *, live: Sequence[str], limit: int) -> Sequence[Row]:
-        """Tasks past a deadline not yet flagged; locked so that replicas sweep disjoint rows."""
-        late_handling = sa.and_(tasks.c.due_at < now, tasks.c.overdue_at.is_(None), tasks.c.paused_at.is_(None))
-        late_report = sa.and_(
-            tasks.c.report_by < now, tasks.c.acknowledged_at.is_(None), tasks.c.report_late_at.is_(None)
-        )
-        late_ack = sa.and_(
-            tasks.c.ack_by < now,
-            tasks.c.acknowledged_at.is_(None),
-            tasks.c.ack_late_at.is_(None),
-            tasks.c.paused_at.is_(None),
-        )
+    async def overdue_candidates(self, now: datetime, *, limit: int) -> list[Task]:
+        """Tasks past a deadline not yet flagged (the domain's ``LATENESS`` rules as SQL); locked so that
+        replicas sweep disjoint rows."""
         query = (
             sa.select(tasks)
-            .where(tasks.c.status.in_(live), sa.or_(late_handling, late_report, late_ack))
+            .where(sa.or_(*(late_filter(rule, now) for rule in LATENESS)))
             .order_by(tasks.c.due_at)
             .limit(limit)
             .with_for_update(skip_locked=True)
         )
-        return (await self.session.execute(query)).all()
+        return [task_of(row) for row in await self.session.execute(query)]
 
     async def notices(self) -> dict[int, YearNotice]:
         rows = await self.session.execute(sa.select(calendar_years))
@@ -241,6 +207,26 @@ class DispatchStore(Projection):
         }
         statement = insert(calendar_years).values(year=notice.year, **values)
         await self.session.execute(statement.on_conflict_do_update(index_elements=["year"], set_=values))
+
+
+def late_filter(rule: Lateness, now: datetime) -> sa.ColumnElement[bool]:
+    """``Lateness.applies`` as SQL: a live task past the rule's deadline, neither flagged nor stopped."""
+    unset = (tasks.c[name].is_(None) for name in (rule.flag, *rule.stopped_by))
+    return sa.and_(tasks.c.status.in_([s.value for s in LIVE_TASK]), tasks.c[rule.deadline] < now, *unset)
+
+
+def _matching(wanted: CaseFilter) -> list[sa.ColumnElement[bool]]:
+    equal = {"status": wanted.status, "street_code": wanted.street_code, "item_code": wanted.item_code}
+    where = [cases.c[name] == value for name, value in equal.items() if value is not None]
+    if wanted.since is not None:
+        where.append(cases.c.received_at >= wanted.since)
+    if wanted.until is not None:
+        where.append(cases.c.received_at <= wanted.until)
+    if wanted.ids is not None:
+        where.append(cases.c.id.in_(wanted.ids))
+    if wanted.statuses is not None:
+        where.append(cases.c.status.in_(wanted.statuses))
+    return where
 
 
 # Intake's writes, built once (see services.runtime.db.insert_rows)
@@ -263,5 +249,3 @@ CASE_COLUMNS = (
 _ADD_CASES = (
     insert_rows(cases, CASE_COLUMNS).on_conflict_do_nothing(constraint="cases_source_key").returning(cases.c.id)
 )
-_INSERT_TASK = tasks.insert()
-_INSERT_NOTE = timeline.insert()

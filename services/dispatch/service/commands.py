@@ -1,0 +1,60 @@
+"""What the routes ask of dispatch's use cases, where a use case needs more than a few facts."""
+
+from __future__ import annotations
+
+import uuid
+from dataclasses import dataclass
+from datetime import datetime, timedelta
+
+from contracts.events.dispatch import CaseOutcome, WhistleReason
+from services.dispatch.service.access import Actor
+
+
+@dataclass(frozen=True)
+class CloseCase:
+    """结案 with a typed outcome; ``responsible_body`` names who is, for a not-responsible outcome."""
+
+    case_id: uuid.UUID
+    outcome: CaseOutcome
+    responsible_body: str | None
+    note: str
+    actor: Actor
+    now: datetime
+
+
+@dataclass(frozen=True)
+class ArbitrateCase:
+    """区级仲裁: the office names the body responsible for a case whose return the catalogue did not settle."""
+
+    case_id: uuid.UUID
+    assignee_code: str
+    reason: str
+    actor: Actor
+    now: datetime
+    ack_within_h: float
+
+
+@dataclass(frozen=True)
+class BlowWhistle:
+    """街乡吹哨: the case's street summons ``departments`` to report in (报到) within ``report_within``."""
+
+    case_id: uuid.UUID
+    reason: WhistleReason
+    departments: tuple[str, ...]
+    report_within: timedelta
+    description: str
+    actor: Actor
+    now: datetime
+
+
+@dataclass(frozen=True)
+class ReturnTask:
+    """退回: the assignee cites the catalogue and names the body it holds responsible."""
+
+    task_id: uuid.UUID
+    named_body: str
+    citation: str
+    reason: str
+    actor: Actor
+    now: datetime
+    ack_within_h: float
