@@ -20,6 +20,7 @@ def create_app(settings: Settings | None = None, *, span_processor: SpanProcesso
         description="The catalogue of street duties: items and tasks, the basis library, versions, law changes, "
         "street lists (一街一单) and their public pages.",
         routers=[items.router, imports.router, laws.router, streetlists.router, public.router],
+        upload_paths=("/catalogue",),  # catalogue loads and imports: a whole district's items in one body
     )
     kit.provide(CatalogReads(kit.engine))
     return app

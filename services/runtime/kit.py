@@ -34,6 +34,7 @@ from services.runtime.bus import (
 )
 from services.runtime.consumer import Consumer, declare
 from services.runtime.db import PlumbingTables, create_engine, sessionmaker
+from services.runtime.limits import MIB, BoundBodies
 from services.runtime.migrate import head_revision
 from services.runtime.outage import DatabaseWatch
 from services.runtime.outbox import DEFAULT_MAX_PAYLOAD, OutboxRelay
@@ -240,7 +241,9 @@ class ServiceKit:
             await self.engine.dispose()
             self.tracer_provider.shutdown()
 
-    def create_app(self, *, title: str, description: str, routers: Sequence[APIRouter]) -> FastAPI:
+    def create_app(
+        self, *, title: str, description: str, routers: Sequence[APIRouter], upload_paths: Sequence[str] = ()
+    ) -> FastAPI:
         # FastAPI's own OpenTelemetry server spans (traceparent in, span current while the route runs), not
         # opentelemetry-instrumentation-fastapi: that one matches the routes again on every request to name its
         # span and opens a span per ASGI message, a large share of a lookup (bench/README.md). No per-dependency spans.
@@ -253,6 +256,12 @@ class ServiceKit:
         app.state.kit = self  # read back only by wired.kit_of: routes take typed dependencies
         http_errors.install(app)
         app.add_middleware(RefuseNul)
+        app.add_middleware(  # outermost: no other middleware, nor authentication, reads an unbounded body
+            BoundBodies,
+            limit=int(self.settings.max_body_mib * MIB),
+            upload_limit=int(self.settings.max_upload_mib * MIB),
+            upload_paths=upload_paths,
+        )
         app.include_router(ops.router)
         for router in routers:
             app.include_router(router)

@@ -57,6 +57,10 @@ class RuntimeSettings(BaseSettings):
     db_statement_timeout_s: float = Field(
         default=30.0, gt=0, description="Cancel a statement running longer; a database that hangs is an outage"
     )
+    max_body_mib: float = Field(default=1.0, gt=0, description="Largest request body, MiB; over it a 413")
+    max_upload_mib: float = Field(
+        default=20.0, gt=0, description="Largest upload (multipart, or JSON on an app's upload paths), MiB"
+    )
     otlp_endpoint: str | None = Field(
         default=None, validation_alias="OTEL_EXPORTER_OTLP_ENDPOINT", description="OTLP/HTTP collector"
     )
