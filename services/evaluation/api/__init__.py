@@ -2,6 +2,6 @@
 
 from fastapi import APIRouter
 
-from services.evaluation.api import assignments, indicators
+from services.evaluation.api import assessment, assignments, indicators
 
-ROUTERS: tuple[APIRouter, ...] = (assignments.router, indicators.router)
+ROUTERS: tuple[APIRouter, ...] = (assignments.router, indicators.router, assessment.router)
