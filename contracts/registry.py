@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from contracts.base import IntegrationEvent
-from contracts.events.admission import ApplicationApproved, ApplicationSubmitted
+from contracts.events.admission import ADMISSION_EVENTS
 from contracts.events.catalog import (
     AdjustmentOpened,
     AdjustmentResolved,
@@ -50,8 +50,7 @@ CONTRACTS: tuple[type[IntegrationEvent], ...] = (
     LawChanged,
     AdjustmentOpened,
     AdjustmentResolved,
-    ApplicationSubmitted,
-    ApplicationApproved,
+    *ADMISSION_EVENTS,
     CaseAccepted,
     CaseNotAccepted,
     TaskAssigned,

@@ -8,7 +8,6 @@ from __future__ import annotations
 from datetime import date
 
 from contracts import IntegrationEvent
-from contracts.events.admission import ApplicationApproved, ApplicationKind, ApplicationSubmitted
 from contracts.events.enforcement import (
     CaseReferred,
     DrawCommitted,
@@ -21,7 +20,8 @@ from contracts.events.enforcement import (
 )
 from contracts.events.evaluation import ScorecardPublished
 from contracts.events.intake import CaseReported
-from tests.contracts.examples_catalog import CATALOG_EXAMPLES, DEFINITION
+from tests.contracts.examples_admission import ADMISSION_EXAMPLES
+from tests.contracts.examples_catalog import CATALOG_EXAMPLES
 from tests.contracts.examples_dispatch import CASE, DISPATCH_EXAMPLES, NOW
 
 DIGEST = "0" * 64
@@ -70,6 +70,7 @@ ENFORCEMENT_EXAMPLES: dict[type[IntegrationEvent], IntegrationEvent] = {
 EXAMPLES: dict[type[IntegrationEvent], IntegrationEvent] = {
     **DISPATCH_EXAMPLES,
     **CATALOG_EXAMPLES,
+    **ADMISSION_EXAMPLES,
     CaseReported: CaseReported(
         source_system="smartcity",
         source_id="12345-1",
@@ -79,17 +80,6 @@ EXAMPLES: dict[type[IntegrationEvent], IntegrationEvent] = {
         reported_at=NOW,
         lat=47.35,
         long=123.92,
-    ),
-    ApplicationSubmitted: ApplicationSubmitted(
-        application_id=CASE,
-        department_code="jsx",
-        kind=ApplicationKind.ADD,
-        item_code="GX-200",
-        item_name="计生协会基层工作",
-        duplicate_of_existing=False,
-    ),
-    ApplicationApproved: ApplicationApproved(
-        application_id=CASE, kind=ApplicationKind.ADD, item_code="GX-001", item=DEFINITION, reason="常委会审定"
     ),
     ScorecardPublished: ScorecardPublished(
         assignee_code="cgj",

@@ -1,232 +1,200 @@
-"""Admission against a real NATS and Postgres: the catalogue feeds the automatic checks, applications go out."""
+"""The report's admission case on a real NATS and Postgres, with the catalogue service beside admission.
+
+区计生协 applies to put a duty on two streets: 司法局 passes it, 营商局 objects, both streets object, and the
+committee rejects it, so the catalogue does not change. A second application passes every stage; the catalogue
+applies it as a new version citing the application, and the streets' published lists change revision.
+"""
 
 from __future__ import annotations
 
-import asyncio
-import contextlib
-import json
-from collections.abc import AsyncIterator, Callable
-from datetime import date
+from collections.abc import AsyncIterator
 from typing import Any
 
 import httpx
-import nats
 import pytest
 import sqlalchemy as sa
-from nats.aio.msg import Msg
-from nats.js import JetStreamContext
-from sqlalchemy.ext.asyncio import AsyncEngine
 
-from contracts import TimeLimit, decode
-from contracts.base import TimeUnit
-from contracts.events.admission import ApplicationSubmitted
-from contracts.events.catalog import ItemPublished, ItemRetired, ListKind
-from services.admission import service, store
-from services.admission.app import create_app
-from services.admission.settings import Settings
-from services.admission.store import AdmissionStore
-from services.runtime.db import create_engine, sessionmaker
-from services.runtime.uow import UnitOfWork
-from tests.support import bearer, bus, eventually, publish, serving, settings_env, unique
+from services.admission.app import create_app as admission_app
+from services.admission.settings import Settings as AdmissionSettings
+from services.catalog.app import create_app as catalog_app
+from services.catalog.settings import Settings as CatalogSettings
+from services.runtime.db import create_engine
+from tests.integration.test_catalog_streetlists import LAW, LIBRARY, OFFICE, publish_street_list
+from tests.support import bearer, eventually, serving, settings_env, unique
 
 pytestmark = pytest.mark.integration
-
-
-def item(code: str, *, version: int = 1, name: str = "计划生育协会工作") -> ItemPublished:
-    return ItemPublished(
-        item_code=code,
-        name=name,
-        list_kind=ListKind.COMMON,
-        domain="卫生健康",
-        responsible_body="jsx",
-        time_limit=TimeLimit(value=5, unit=TimeUnit.WORKING_DAY),
-        version=version,
-        effective_from=date(2026, 1, 1),
-    )
-
-
-def application(department: str, code: str, kind: str = "add") -> dict[str, str]:
-    return {
-        "department_code": department,
-        "kind": kind,
-        "item_code": code,
-        "item_name": "计划生育协会工作",
-        "reason": "区计生协申请将协会基层工作纳入街道职责清单（依据：《中国计划生育协会章程》）",
-    }
+COMMITTEE = bearer("committee")
+HELP_TASK = "配合主管部门做好人口与计划生育宣传引导"
 
 
 @pytest.fixture
 async def admission(nats_url: str, database_url: str) -> AsyncIterator[httpx.AsyncClient]:
-    async with serving(create_app(Settings(**settings_env(nats_url, database_url)))) as client:
+    async with serving(admission_app(AdmissionSettings(**settings_env(nats_url, database_url)))) as client:
         yield client
 
 
 @pytest.fixture
-async def engine(database_url: str) -> AsyncIterator[AsyncEngine]:
-    engine = create_engine(database_url, pool_size=2)
-    yield engine
-    await engine.dispose()
+async def catalog(nats_url: str, catalog_database: str) -> AsyncIterator[httpx.AsyncClient]:
+    async with serving(catalog_app(CatalogSettings(**settings_env(nats_url, catalog_database)))) as client:
+        yield client
+
+
+def duty(code: str, name: str, street_task: str, streets: list[str]) -> dict[str, Any]:
+    return {
+        "item_code": code,
+        "name": name,
+        "list_kind": "common",
+        "domain": "卫生健康",
+        "responsible_body": "jsx",
+        "street_codes": streets,
+        "time_limit": {"value": 5, "unit": "working_day"},
+        "legal_basis": [LAW],
+        "tasks": [
+            {"party": "department", "text": "制定计生协工作计划", "basis": [LAW]},
+            {"party": "street", "text": street_task, "basis": [LAW]},
+        ],
+    }
 
 
 @pytest.fixture
-def uows(engine: AsyncEngine) -> Callable[[], UnitOfWork]:
-    """Units of work on the test database, to drive use cases without the bus."""
-    return lambda: UnitOfWork(sessionmaker(engine), store.plumbing, source="/tests")
-
-
-async def row(engine: AsyncEngine, sql: str, **params: Any) -> sa.Row[Any] | None:
-    """Read what the service wrote, to observe a projection or an audit row without a route for it."""
-    async with engine.connect() as connection:
-        return (await connection.execute(sa.text(sql), params)).first()
-
-
-async def known(engine: AsyncEngine, code: str, *, retired: bool) -> bool:
-    found = await row(engine, "SELECT retired FROM admission.known_items WHERE item_code = :code", code=code)
-    return found is not None and found.retired is retired
-
-
-async def submitted(js: JetStreamContext, application_id: str, *, timeout: float = 15.0) -> Msg:
-    """The ApplicationSubmitted message about ``application_id``, among whatever else the stream holds."""
-    subscription = await js.pull_subscribe(ApplicationSubmitted.TYPE)
-    deadline = asyncio.get_running_loop().time() + timeout
+async def district(catalog: httpx.AsyncClient, database_url: str) -> dict[str, Any]:
+    """Two streets with published lists holding an item on which streets only co-operate (配合)."""
+    streets, existing = [unique("wulong"), unique("hubin")], unique("GX")
+    organisations = [
+        {"code": "jsx", "name": "区计生协", "kind": "department"},
+        *({"code": s, "name": f"{s}街道", "kind": "street"} for s in streets),
+    ]
+    load = {**LIBRARY, "note": "准入测试", "organisations": organisations}
+    load["items"] = [duty(existing, "人口与计划生育服务", HELP_TASK, [])]
+    assert (await catalog.post("/catalogue", json=load, headers=OFFICE)).status_code == 201
+    for street in streets:
+        await publish_street_list(catalog, street, [existing])
+    engine = create_engine(database_url, pool_size=1)
     try:
-        while asyncio.get_running_loop().time() < deadline:
-            with contextlib.suppress(TimeoutError, nats.errors.TimeoutError):
-                for message in await subscription.fetch(50, timeout=1.0):
-                    await message.ack()
-                    if json.loads(message.data)["data"]["application_id"] == application_id:
-                        return message
+        await eventually(lambda: _known(engine, existing))
     finally:
-        await subscription.unsubscribe()
-    raise AssertionError(f"no {ApplicationSubmitted.TYPE} about {application_id}")
+        await engine.dispose()
+    return {"streets": streets, "existing": existing}
 
 
-async def test_an_add_for_a_published_item_is_flagged_a_duplicate_and_announced(
-    admission: httpx.AsyncClient, nats_url: str, engine: AsyncEngine
+async def _known(engine: Any, code: str) -> bool:
+    async with engine.connect() as connection:
+        query = sa.text("SELECT 1 FROM admission.known_items WHERE item_code = :code AND definition IS NOT NULL")
+        return (await connection.execute(query, {"code": code})).first() is not None
+
+
+async def apply(admission: httpx.AsyncClient, code: str, street_task: str, streets: list[str]) -> dict[str, Any]:
+    body = {
+        "department_code": "jsx",
+        "kind": "add",
+        "item_code": code,
+        "proposal": duty(code, "计生协会基层工作", street_task, streets),
+        "street_codes": streets,
+        "resources": {"staff": 1, "funds_yuan": 20000, "materials": ["宣传资料"]},
+        "reason": "区计生协申请将协会基层工作纳入街道职责清单",
+    }
+    response = await admission.post("/applications", json=body, headers=bearer("department:jsx"))
+    assert response.status_code == 201, response.text
+    return dict(response.json())
+
+
+async def answer(admission: httpx.AsyncClient, path: str, role: str, verdict: str) -> httpx.Response:
+    payload = {"verdict": verdict, "opinion": "意见：同意" if verdict == "agree" else "意见：街道不具备承接条件"}
+    return await admission.post(path, json=payload, headers=bearer(role))
+
+
+async def run_through(admission: httpx.AsyncClient, app: dict[str, Any], verdicts: dict[str, str]) -> None:
+    base = f"/applications/{app['id']}"
+    for aspect, body in (("legality", "sfj"), ("reasonableness", "ysj")):
+        response = await answer(admission, f"{base}/reviews/{aspect}", f"reviewer:{body}", verdicts[aspect])
+        assert response.status_code == 200, response.text
+    for street in app["street_codes"]:
+        response = await answer(admission, f"{base}/consultation/{street}", f"street:{street}", verdicts["streets"])
+        assert response.status_code == 200, response.text
+
+
+async def test_the_family_planning_case_rejected_then_approved_changes_street_lists(
+    admission: httpx.AsyncClient, catalog: httpx.AsyncClient, district: dict[str, Any]
 ) -> None:
-    department, code = unique("jsx"), unique("GX")
-    async with bus(nats_url) as (_, js):
-        await publish(js, item(code), source="/linkage/catalog")
-        await eventually(lambda: known(engine, code, retired=False))
+    streets = district["streets"]
+    versions_before = (await catalog.get("/versions", headers=OFFICE)).json()
 
-        response = await admission.post(
-            "/applications", json=application(department, code), headers=bearer(f"department:{department}")
-        )
-        assert response.status_code == 201, response.text
-        created = response.json()
-        assert created["flags"] == ["duplicate_of_existing"]
-        assert (created["status"], created["kind"]) == ("submitted", "add")
-        assert created["reason"].startswith("区计生协申请")
+    first_code = unique("GX")
+    first = await apply(admission, first_code, "做好人口与计划生育宣传引导", streets)
+    assert "moves_co_operating_duty" in first["flags"]  # 配合职责 moved onto the streets as their own
+    await run_through(admission, first, {"legality": "agree", "reasonableness": "object", "streets": "object"})
+    shown = (await admission.get(f"/applications/{first['id']}", headers=COMMITTEE)).json()
+    assert shown["status"] == "awaiting_decision"
+    assert {(p["code"], p["verdict"]) for p in shown["parties"]} >= {("sfj", "agree"), ("ysj", "object")}
+    decision = {"decision": "reject", "minutes_ref": "区委常委会〔2026〕11号", "reason": "街道不具备承接条件"}
+    rejected = await admission.post(f"/applications/{first['id']}/decision", json=decision, headers=COMMITTEE)
+    assert rejected.status_code == 200
+    assert rejected.json()["status"] == "rejected"
+    again = await admission.post(f"/applications/{first['id']}/decision", json=decision, headers=COMMITTEE)
+    assert again.status_code == 409
+    assert again.json()["detail"][0]["loc"] == ["body", "status"]
 
-        message = await submitted(js, created["id"])
-    envelope = decode(message.data, ApplicationSubmitted)
-    assert message.headers
-    assert message.headers["Nats-Msg-Id"] == str(envelope.id)
-    assert (envelope.type, envelope.source, envelope.subject) == (
-        ApplicationSubmitted.TYPE,
-        "/linkage/admission",
-        created["id"],
-    )
-    assert envelope.data.duplicate_of_existing is True
-    assert envelope.data.item_name == "计划生育协会工作"
-    assert json.loads(message.data)["specversion"] == "1.0"
+    second_code = unique("GX")
+    second = await apply(admission, second_code, "指导社区建立计生协会小组", streets)
+    await run_through(admission, second, {"legality": "agree", "reasonableness": "agree", "streets": "agree"})
+    decision = {"decision": "approve", "minutes_ref": "区委常委会〔2026〕12号", "reason": "同意纳入街道职责清单"}
+    approved = await admission.post(f"/applications/{second['id']}/decision", json=decision, headers=COMMITTEE)
+    assert approved.status_code == 200, approved.text
 
-    audit = await row(
-        engine, "SELECT actor, after FROM admission.audit WHERE entity = :entity", entity=f"application:{created['id']}"
-    )
-    assert audit is not None
-    assert audit.actor == "tester"
-    assert audit.after["flags"] == ["duplicate_of_existing"]
+    async def in_catalogue() -> bool:
+        return (await catalog.get(f"/items/{second_code}", headers=OFFICE)).status_code == 200
+
+    await eventually(in_catalogue)
+    assert (await catalog.get(f"/items/{first_code}", headers=OFFICE)).status_code == 404  # the rejected one never
+    versions = (await catalog.get("/versions", headers=OFFICE)).json()
+    assert len(versions) == len(versions_before) + 1
+    assert second["id"] in str(versions[0])
+    for street in streets:
+        before = (await catalog.get(f"/public/streets/{street}.json")).json()
+        republished = (await publish_street_list(catalog, street, [district["existing"], second_code])).json()
+        assert republished["revision"] > before["revision"]
+        assert republished["catalogue_version"] > before["catalogue_version"]
+    timeline = (await admission.get(f"/applications/{second['id']}/timeline", headers=COMMITTEE)).json()
+    actions = [entry["action"] for entry in timeline]
+    assert actions[0] == "submitted"
+    assert actions[-1] == "decision.approve"
+    assert "consultation.closed" in actions
+    assert all(entry["actor"] for entry in timeline)
 
 
-async def test_a_retired_item_cannot_be_changed_and_re_adding_it_is_flagged(
-    admission: httpx.AsyncClient, nats_url: str, engine: AsyncEngine
+async def test_bad_input_is_refused_naming_the_field_and_nothing_is_written(
+    admission: httpx.AsyncClient, catalog: httpx.AsyncClient, district: dict[str, Any]
 ) -> None:
-    department, code = unique("jsx"), unique("GX")
-    headers = bearer(f"department:{department}")
-    async with bus(nats_url) as (_, js):
-        await publish(js, item(code), source="/linkage/catalog")
-        await eventually(lambda: known(engine, code, retired=False))
-        await publish(js, ItemRetired(item_code=code, version=2, reason="职能划转"), source="/linkage/catalog")
-        await eventually(lambda: known(engine, code, retired=True))
-
-    refused = await admission.post("/applications", json=application(department, code, "change"), headers=headers)
+    code, streets = unique("GX"), district["streets"]
+    body = {"department_code": "jsx", "kind": "add", "item_code": code, "street_codes": streets, "reason": "理由"}
+    unknown_clause = {**LAW, "article": "第九十九条"}
+    proposal = duty(code, "计生协会基层工作", "指导社区建立计生协会小组", streets) | {"legal_basis": [unknown_clause]}
+    refused = await admission.post(
+        "/applications", json=body | {"proposal": proposal}, headers=bearer("department:jsx")
+    )
+    assert refused.status_code == 422
+    assert refused.json()["detail"][0]["loc"] == ["body", "proposal", "legal_basis[0]"]
+    existing = duty(district["existing"], "x", "y", streets)
+    dup = body | {"item_code": district["existing"], "proposal": existing}
+    refused = await admission.post("/applications", json=dup, headers=bearer("department:jsx"))
     assert refused.status_code == 422
     assert refused.json()["detail"][0]["loc"] == ["body", "item_code"]
-    assert "not in the catalogue" in refused.json()["detail"][0]["msg"]
-    assert (await admission.get("/applications", headers=headers)).json() == []  # nothing half-written
+    listed = (await admission.get("/applications", headers=bearer("department:jsx"))).json()
+    assert code not in {a["item_code"] for a in listed}
 
-    readded = await admission.post("/applications", json=application(department, code), headers=headers)
-    assert readded.json()["flags"] == ["readds_retired_item"]
-    async with bus(nats_url) as (_, js):
-        announced = decode((await submitted(js, readded.json()["id"])).data, ApplicationSubmitted)
-    assert announced.data.duplicate_of_existing is False  # a retired item is no duplicate
-
-
-async def test_the_projection_keeps_the_newest_catalogue_version_whatever_the_arrival_order(
-    uows: Callable[[], UnitOfWork],
-) -> None:
-    code = unique("GX")
-    await service.retire_item(uows(), ItemRetired(item_code=code, version=3, reason="取消"))
-    await service.project_item(uows(), item(code, version=2))  # older than the retirement: ignored
-    async with uows() as uow:
-        stale = await AdmissionStore(uow.session).known(code)
-    assert stale is not None
-    assert (stale.retired, stale.version, stale.name) == (True, 3, None)
-
-    await service.project_item(uows(), item(code, version=4, name="新增事项"))
-    await service.project_item(uows(), item(code, version=4, name="新增事项"))  # a re-delivery changes nothing
-    async with uows() as uow:
-        current = await AdmissionStore(uow.session).known(code)
-    assert current is not None
-    assert (current.retired, current.version, current.name) == (False, 4, "新增事项")
-
-    await service.retire_item(uows(), ItemRetired(item_code=code, version=5, reason="取消"))
-    async with uows() as uow:
-        gone = await AdmissionStore(uow.session).known(code)
-    assert gone is not None
-    assert (gone.retired, gone.version, gone.name) == (True, 5, "新增事项")  # the name it was retired under
-
-
-async def test_only_the_applying_department_may_apply_and_read_its_applications(
-    admission: httpx.AsyncClient,
-) -> None:
-    mine, theirs, code = unique("jsx"), unique("mzj"), unique("GX")
-    own = bearer(f"department:{mine}")
-    other = await admission.post("/applications", json=application(theirs, code), headers=own)
-    assert other.status_code == 403
-    assert other.json()["detail"][0]["loc"] == ["body", "department_code"]
-    assert (
-        await admission.post("/applications", json=application(mine, code), headers=bearer("office"))
-    ).status_code == 403
-
-    created = await admission.post("/applications", json=application(mine, code), headers=own)
-    assert created.status_code == 201, created.text
-    path = f"/applications/{created.json()['id']}"
-    for role in (f"department:{mine}", "office", "reviewer:sfj", "committee"):
-        assert (await admission.get(path, headers=bearer(role))).status_code == 200, role
-    assert (await admission.get(path, headers=bearer(f"department:{theirs}"))).status_code == 403
-    assert (await admission.get(path, headers=bearer("smartcity"))).status_code == 403
-    assert (await admission.get(path)).status_code == 401
-
-    assert [a["id"] for a in (await admission.get("/applications", headers=own)).json()] == [created.json()["id"]]
-    assert (await admission.get("/applications", headers=bearer(f"department:{theirs}"))).json() == []
-    everyone = (await admission.get("/applications", headers=bearer("office"))).json()
-    assert created.json()["id"] in [a["id"] for a in everyone]
-
-
-async def test_bad_applications_are_refused_naming_the_field(admission: httpx.AsyncClient) -> None:
-    department = unique("jsx")
-    headers = bearer(f"department:{department}")
-
-    async def refusal(**changes: str) -> tuple[int, list[str]]:
-        body = {**application(department, unique("GX")), **changes}
-        response = await admission.post("/applications", json=body, headers=headers)
-        return response.status_code, response.json()["detail"][0]["loc"]
-
-    assert await refusal(item_code="GX 001") == (422, ["body", "item_code"])
-    assert await refusal(kind="transfer") == (422, ["body", "kind"])
-    assert await refusal(reason="") == (422, ["body", "reason"])
-    assert await refusal(kind="remove") == (422, ["body", "item_code"])  # the catalogue holds no such item
-    missing = await admission.get("/applications/00000000-0000-0000-0000-000000000000", headers=bearer("office"))
-    assert missing.status_code == 404
+    app = await apply(admission, code, "指导社区建立计生协会小组", streets)
+    early = {"decision": "approve", "minutes_ref": "x", "reason": "y"}
+    response = await admission.post(f"/applications/{app['id']}/decision", json=early, headers=COMMITTEE)
+    assert response.status_code == 409
+    assert response.json()["detail"][0]["loc"] == ["body", "status"]
+    wrong = await answer(admission, f"/applications/{app['id']}/reviews/legality", "reviewer:ysj", "agree")
+    assert wrong.status_code == 403  # 营商局 is not assigned legality
+    unseen = await admission.get(f"/applications/{app['id']}", headers=bearer("street:nobody"))
+    assert unseen.status_code == 403
+    mine = (await admission.get("/reviews", headers=bearer("reviewer:sfj"))).json()
+    assert app["id"] in {r["application_id"] for r in mine}
+    withdrawn = await admission.post(
+        f"/applications/{app['id']}/withdrawal", json={"reason": "另行申请"}, headers=bearer("department:jsx")
+    )
+    assert withdrawn.status_code == 200
+    assert withdrawn.json()["status"] == "withdrawn"

@@ -1,4 +1,4 @@
-from services.admission.store import metadata
+from services.admission.store.tables import metadata
 from services.runtime.migrate import run_migrations
 
 run_migrations(metadata)

@@ -1,0 +1,1 @@
+"""Admission use cases: one transaction each, through the unit of work."""
