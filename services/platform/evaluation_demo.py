@@ -21,6 +21,8 @@ from contracts.events import dispatch as d
 
 STREETS = ("longsha", "hongxing", "dongfeng", "xinhua")
 DEPARTMENTS = ("cgj", "scjg", "sfj", "zjj", "hbj")
+AGENCIES = ("sfs", "cgzd")
+"""Dispatched agencies (派驻机构: judicial office, urban management squad), assigned cases like departments."""
 LAGGARD = "zjj"
 """The department the demo makes miss its whistles and overrun its deadlines, so a finding has content."""
 
@@ -54,7 +56,7 @@ def _event(contract_event: IntegrationEvent, at: datetime, rng: random.Random) -
 
 def scenario(n: int, start: datetime, span: timedelta, rng: random.Random, tag: str = "") -> Scenario:
     """One case's fate, drawn so the year's totals look like the report's; ``tag`` suffixes every code."""
-    department = rng.choice(DEPARTMENTS)
+    department = rng.choice(DEPARTMENTS + AGENCIES)
     laggard = department == LAGGARD
     department += tag
     ack_hours = rng.uniform(0.1, 6.0 if laggard else 2.0)

@@ -2,6 +2,6 @@
 
 from fastapi import APIRouter
 
-from services.evaluation.api import assessment, assignments, indicators
+from services.evaluation.api import assessment, assignments, indicators, scorecards
 
-ROUTERS: tuple[APIRouter, ...] = (assignments.router, indicators.router, assessment.router)
+ROUTERS: tuple[APIRouter, ...] = (assignments.router, indicators.router, assessment.router, scorecards.router)

@@ -11,14 +11,13 @@ from pydantic import BaseModel, ConfigDict, Field, ValidationInfo, field_validat
 from contracts.base import CODE_PATTERN
 from services.evaluation import service
 from services.evaluation.api.assignments import IndicatorPublic
-from services.evaluation.domain.figures import Figure
+from services.evaluation.domain.figures import Figure, reading
 from services.evaluation.domain.indicators import DEFINITIONS, by_id, current
 from services.evaluation.domain.periods import Period
 from services.evaluation.replay import replay
 from services.runtime.deps import KitDep, Operator, Staff, UowDep
 
 router = APIRouter(tags=["indicators"])
-INSUFFICIENT = "insufficient sample"
 
 
 class PeriodParams(BaseModel):
@@ -72,14 +71,6 @@ class FigurePublic(BaseModel):
             p90=figure.p90,
             reading=reading(figure),
         )
-
-
-def reading(figure: Figure) -> str:
-    if figure.value is None:
-        return INSUFFICIENT
-    if figure.p90 is not None or figure.numerator is None:
-        return f"{figure.value:g} h (p90 {figure.p90:g} h)"
-    return f"{figure.value:.2f}%"
 
 
 class FiguresPublic(BaseModel):

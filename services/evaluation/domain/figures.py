@@ -53,6 +53,16 @@ class Tally:
 
 
 Bounds = tuple[datetime, datetime]
+INSUFFICIENT = "insufficient sample"
+
+
+def reading(figure: Figure) -> str:
+    """The figure as a person reads it: a percent, hours with their p90, or "insufficient sample" (样本不足)."""
+    if figure.value is None:
+        return INSUFFICIENT
+    if figure.p90 is not None or figure.numerator is None:
+        return f"{figure.value:g} h (p90 {figure.p90:g} h)"
+    return f"{figure.value:.2f}%"
 
 
 def _within(at: datetime | None, bounds: Bounds) -> bool:
