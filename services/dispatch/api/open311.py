@@ -23,7 +23,17 @@ from pydantic import ValidationError
 
 from contracts.events.intake import CaseReported
 from services.dispatch import service
-from services.dispatch.api.open311_format import STATUSES, Formatted, render, request_of, update_of
+from services.dispatch.api.open311_format import (
+    Formatted,
+    Open311Error,
+    date_of,
+    positive_of,
+    render,
+    request_of,
+    statuses_of,
+    update_of,
+    uuid_of,
+)
 from services.dispatch.domain.records import CaseFilter
 from services.dispatch.settings import Settings
 from services.runtime.auth import decode_token
@@ -34,13 +44,6 @@ router = APIRouter(prefix="/open311/v2", tags=["open311"])
 ATTRIBUTE_FIELDS = {"grid_code": "attribute[grid_code]", "street_code": "attribute[street_code]"}
 MAX_REQUESTS = 1000
 DEFAULT_WINDOW = timedelta(days=90)
-
-
-class Open311Error(Exception):
-    def __init__(self, code: int, description: str) -> None:
-        super().__init__(description)
-        self.code = code
-        self.description = description
 
 
 def _fmt(fmt: str) -> str:
@@ -135,12 +138,12 @@ async def query(request: Request, fmt: str) -> Response:
         params = request.query_params
         filters: dict[str, Any] = {"item_code": params.get("service_code")}
         if ids := params.get("service_request_id"):
-            filters["ids"] = [_uuid(i) for i in ids.split(",") if i.strip()]
+            filters["ids"] = [uuid_of(i) for i in ids.split(",") if i.strip()]
         else:
-            filters["until"] = _date(params.get("end_date"), "end_date") or datetime.now(UTC)
-            filters["since"] = _date(params.get("start_date"), "start_date") or filters["until"] - DEFAULT_WINDOW
+            filters["until"] = date_of(params.get("end_date"), "end_date") or datetime.now(UTC)
+            filters["since"] = date_of(params.get("start_date"), "start_date") or filters["until"] - DEFAULT_WINDOW
         if status := params.get("status"):
-            filters["statuses"] = _statuses(status)
+            filters["statuses"] = statuses_of(status)
         return await _requests(request, filters)
 
     return await _answer(fmt, build)
@@ -153,14 +156,14 @@ async def query(request: Request, fmt: str) -> Response:
 async def feed(request: Request, fmt: str) -> Response:
     async def build() -> Formatted:
         params = request.query_params
-        until = _date(params.get("end_date"), "end_date") or datetime.now(UTC)
+        until = date_of(params.get("end_date"), "end_date") or datetime.now(UTC)
         changes = await service.status_feed(
             kit_of(request).uow(actor="open311"),
-            since=_date(params.get("start_date"), "start_date") or until - DEFAULT_WINDOW,
+            since=date_of(params.get("start_date"), "start_date") or until - DEFAULT_WINDOW,
             until=until,
             item_code=params.get("service_code") or None,
-            page=_positive(params.get("page"), "page", default=1, most=1_000_000),
-            page_size=_positive(params.get("page_size"), "page_size", default=100, most=MAX_REQUESTS),
+            page=positive_of(params.get("page"), "page", default=1, most=1_000_000),
+            page_size=positive_of(params.get("page_size"), "page_size", default=100, most=MAX_REQUESTS),
         )
         return Formatted("updates", "update", [update_of(change) for change in changes], 200)
 
@@ -170,7 +173,7 @@ async def feed(request: Request, fmt: str) -> Response:
 @router.get("/requests/{request_id}.{fmt}", summary="One service request")
 async def one(request: Request, request_id: str, fmt: str) -> Response:
     async def build() -> Formatted:
-        found = await _requests(request, {"ids": [_uuid(request_id)]})
+        found = await _requests(request, {"ids": [uuid_of(request_id)]})
         if not found.body:
             raise Open311Error(404, f"no service request {request_id}")
         return found
@@ -181,7 +184,7 @@ async def one(request: Request, request_id: str, fmt: str) -> Response:
 @router.get("/requests/{request_id}/updates.{fmt}", summary="Update feed of one request (extension): its timeline")
 async def updates(request: Request, request_id: str, fmt: str) -> Response:
     async def build() -> Formatted:
-        rows = await service.case_timeline(kit_of(request).uow(actor="open311"), _uuid(request_id))
+        rows = await service.case_timeline(kit_of(request).uow(actor="open311"), uuid_of(request_id))
         entries = [
             {
                 "update_id": f"{request_id}-{n}",
@@ -283,35 +286,3 @@ def kit_settings(request: Request) -> Settings:
     settings = kit_of(request).settings
     assert isinstance(settings, Settings)
     return settings
-
-
-def _uuid(text: str) -> uuid.UUID:
-    try:
-        return uuid.UUID(text.strip())
-    except ValueError as error:
-        raise Open311Error(404, f"no service request {text.strip()}") from error
-
-
-def _date(text: str | None, name: str) -> datetime | None:
-    if not text:
-        return None
-    try:
-        moment = datetime.fromisoformat(text.replace("Z", "+00:00"))
-    except ValueError as error:
-        raise Open311Error(400, f"{name} must be a W3C datetime, e.g. 2026-02-13T09:30:00+08:00") from error
-    return moment if moment.tzinfo else moment.replace(tzinfo=UTC)
-
-
-def _positive(text: str | None, name: str, *, default: int, most: int) -> int:
-    if not text:
-        return default
-    if not text.isdigit() or not 1 <= int(text) <= most:
-        raise Open311Error(400, f"{name} must be a whole number from 1 to {most}")
-    return int(text)
-
-
-def _statuses(text: str) -> list[str]:
-    wanted = [s.strip() for s in text.split(",") if s.strip()]
-    if unknown := [s for s in wanted if s not in STATUSES]:
-        raise Open311Error(400, f"status must be open or closed, not {', '.join(unknown)}")
-    return [fine for s in wanted for fine in STATUSES[s]]

@@ -3,7 +3,9 @@
 from __future__ import annotations
 
 import json
+import uuid
 from dataclasses import dataclass
+from datetime import UTC, datetime
 from typing import Any
 from xml.etree import ElementTree
 
@@ -25,6 +27,13 @@ STATUSES: dict[str, tuple[str, ...]] = {
 }
 """The spec's two statuses over the finer lifecycle, which ``linkage_status`` carries beside them."""
 CHILD_TAGS = {"attributes": "attribute", "values": "value", "formats": "format"}
+
+
+class Open311Error(Exception):
+    def __init__(self, code: int, description: str) -> None:
+        super().__init__(description)
+        self.code = code
+        self.description = description
 
 
 @dataclass(frozen=True)
@@ -110,3 +119,35 @@ def _fill(element: ElementTree.Element, value: Any) -> None:
         element.text = "true" if value else "false"
     elif value is not None:
         element.text = str(value)
+
+
+def uuid_of(text: str) -> uuid.UUID:
+    try:
+        return uuid.UUID(text.strip())
+    except ValueError as error:
+        raise Open311Error(404, f"no service request {text.strip()}") from error
+
+
+def date_of(text: str | None, name: str) -> datetime | None:
+    if not text:
+        return None
+    try:
+        moment = datetime.fromisoformat(text.replace("Z", "+00:00"))
+    except ValueError as error:
+        raise Open311Error(400, f"{name} must be a W3C datetime, e.g. 2026-02-13T09:30:00+08:00") from error
+    return moment if moment.tzinfo else moment.replace(tzinfo=UTC)
+
+
+def positive_of(text: str | None, name: str, *, default: int, most: int) -> int:
+    if not text:
+        return default
+    if not text.isdigit() or not 1 <= int(text) <= most:
+        raise Open311Error(400, f"{name} must be a whole number from 1 to {most}")
+    return int(text)
+
+
+def statuses_of(text: str) -> list[str]:
+    wanted = [s.strip() for s in text.split(",") if s.strip()]
+    if unknown := [s for s in wanted if s not in STATUSES]:
+        raise Open311Error(400, f"status must be open or closed, not {', '.join(unknown)}")
+    return [fine for s in wanted for fine in STATUSES[s]]

@@ -9,17 +9,18 @@ Pure: the notices are handed in, nothing is read here.
 from __future__ import annotations
 
 import functools
-from collections.abc import Mapping
+from collections.abc import Hashable, Mapping
 from dataclasses import dataclass, field
 from datetime import date, datetime, time, timedelta
 from enum import StrEnum
-from typing import Any, cast
+from typing import TypeVar, cast
 
 import chinese_calendar
 
 from contracts import TimeLimit
 from contracts.base import DISTRICT_TZ, TimeUnit
 
+A = TypeVar("A")
 CHINA = DISTRICT_TZ
 WORK_START = time(9, 0)
 WORK_END = time(17, 0)
@@ -64,12 +65,12 @@ MEMORY = 4096
 @dataclass(frozen=True)
 class WorkingCalendar:
     notices: Mapping[int, YearNotice] = field(default_factory=dict)
-    _known: dict[Any, Any] = field(default_factory=dict, init=False, repr=False, compare=False)
+    _known: dict[Hashable, object] = field(default_factory=dict, init=False, repr=False, compare=False)
     """What was asked already (a day's verdict, a year's source, a deadline from an instant). A shared
     calendar lives while the notices stay the same (``of``) and every batch asks from a new instant, so
     past ``MEMORY`` answers it starts again from nothing."""
 
-    def _remember(self, key: Any, answer: Any) -> Any:
+    def _remember(self, key: Hashable, answer: A) -> A:
         if len(self._known) >= MEMORY:
             self._known.clear()
         self._known[key] = answer

@@ -7,6 +7,7 @@ from __future__ import annotations
 import uuid
 from dataclasses import dataclass, replace
 from datetime import datetime
+from typing import cast
 
 from contracts import TimeLimit
 from contracts.events.dispatch import CaseOutcome, OverdueStage, TaskRole
@@ -93,11 +94,14 @@ class Lateness:
     flag: str
     stopped_by: tuple[str, ...]
 
+    def due(self, task: Task) -> datetime | None:
+        return cast(datetime | None, getattr(task, self.deadline))
+
     def applies(self, task: Task, now: datetime) -> bool:
-        due: datetime | None = getattr(task, self.deadline)
+        due = self.due(task)
         if task.status not in LIVE_TASK or due is None or not due < now:
             return False
-        return all(getattr(task, name) is None for name in (self.flag, *self.stopped_by))
+        return all(cast(object, getattr(task, name)) is None for name in (self.flag, *self.stopped_by))
 
 
 LATENESS = (

@@ -98,3 +98,11 @@ class CaseFilter:
     until: datetime | None = None
     ids: Sequence[uuid.UUID] | None = None
     statuses: Sequence[str] | None = None
+
+
+@dataclass(frozen=True)
+class Page:
+    """Which rows of a long list: skip ``offset``, take at most ``size``."""
+
+    offset: int
+    size: int

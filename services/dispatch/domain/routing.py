@@ -37,13 +37,21 @@ def in_force(versions: Iterable[RoutingEntry], day: date) -> RoutingEntry | None
 
     A version published ahead of its effective date waits; the one before it stays in force meanwhile.
     """
-    return max((v for v in versions if v.in_force_on(day)), key=lambda v: v.version, default=None)
+    return max((v for v in versions if v.in_force_on(day)), key=_version, default=None)
 
 
 def upcoming(versions: Iterable[RoutingEntry], day: date) -> RoutingEntry | None:
     """The next version to take effect after ``day``, if one is published already."""
     later = [v for v in versions if not v.in_force_on(day)]
-    return min(later, key=lambda v: (v.effective_from or date.max, v.version), default=None)
+    return min(later, key=_taking_effect, default=None)
+
+
+def _version(entry: RoutingEntry) -> int:
+    return entry.version
+
+
+def _taking_effect(entry: RoutingEntry) -> tuple[date, int]:
+    return entry.effective_from or date.max, entry.version
 
 
 @dataclass(frozen=True)

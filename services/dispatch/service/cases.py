@@ -134,11 +134,20 @@ async def blow_whistle(uow: UnitOfWork, command: BlowWhistle) -> uuid.UUID:
         )
         await record(uow, Transition(case.id, command.actor.name, "whistle", detail, f"whistle:{whistle.id}"))
         entry = await entry_in_force(store, case.item_code, command.now)
-        for code in dict.fromkeys(command.departments):
+        for code in _distinct(command.departments):
             await assign(uow, _summons(case, whistle, code, entry.version if entry else 1, command))
         await uow.emit(_blown(whistle), about=str(whistle.id))
         await uow.commit()
     return whistle.id
+
+
+def _distinct(codes: tuple[str, ...]) -> list[str]:
+    """Each department once, in the order the street named them."""
+    distinct: list[str] = []
+    for code in codes:
+        if code not in distinct:
+            distinct.append(code)
+    return distinct
 
 
 def _whistle(case: Case, command: BlowWhistle) -> Whistle:

@@ -33,7 +33,7 @@ async def sweep_overdue(uow: UnitOfWork, now: datetime, *, limit: int = 500) -> 
             flagged = task
             for rule in task.late_at(now):
                 flagged = flagged.flagged(rule, now)
-                await _flag(uow, task, rule.stage, getattr(task, rule.deadline))
+                await _flag(uow, task, rule.stage, rule.due(task) or now)
             await store.save_task(task, flagged)
         await uow.commit()
     return len(late)
@@ -79,7 +79,8 @@ async def load_notice(
     async with uow:
         store = uow.repository(DispatchStore)
         await store.save_notice(parsed, text=notice, loaded_by=loaded_by)
-        await uow.audit(action="calendar_loaded", entity=f"calendar:{year}", after={"notice": notice})
+        loaded: dict[str, object] = {"notice": notice}
+        await uow.audit(action="calendar_loaded", entity=f"calendar:{year}", after=loaded)
         await uow.commit()
     return YearStatus(year, CalendarSource.NOTICE, None)
 

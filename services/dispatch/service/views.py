@@ -10,7 +10,7 @@ from itertools import groupby
 from services.dispatch.domain import STATUS_AFTER, RoutingEntry, in_force, upcoming
 from services.dispatch.domain.calendar import CHINA
 from services.dispatch.domain.case import Case, Task
-from services.dispatch.domain.records import CaseCounts, CaseFilter, Grid, StatusChange, TimelineEntry
+from services.dispatch.domain.records import CaseCounts, CaseFilter, Grid, Page, StatusChange, TimelineEntry
 from services.dispatch.service.access import Actor, own_task
 from services.dispatch.store import DispatchStore
 from services.runtime.errors import NotFound
@@ -85,8 +85,12 @@ async def service_list(uow: UnitOfWork) -> tuple[list[RoutingEntry], list[Grid]]
         store = uow.repository(DispatchStore)
         versions, grids = await store.versions(), await store.grid_map()
     today = datetime.now(UTC).astimezone(CHINA).date()
-    current = (in_force(group, today) for _, group in groupby(versions, key=lambda v: v.item_code))
+    current = (in_force(group, today) for _, group in groupby(versions, key=_item_code))
     return [entry for entry in current if entry is not None and not entry.retired], grids
+
+
+def _item_code(entry: RoutingEntry) -> str:
+    return entry.item_code
 
 
 async def status_feed(
@@ -100,6 +104,6 @@ async def status_feed(
             since=since,
             until=until,
             item_code=item_code,
-            page=slice(first, first + page_size),
+            page=Page(first, page_size),
         )
     return [StatusChange(entry, item_code, STATUS_AFTER[entry.action]) for entry, item_code in rows]

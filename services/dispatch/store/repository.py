@@ -12,7 +12,7 @@ from sqlalchemy.dialects.postgresql import insert
 
 from services.dispatch.domain import LIVE_TASK, YearNotice
 from services.dispatch.domain.case import LATENESS, Case, Lateness, Task
-from services.dispatch.domain.records import CaseCounts, CaseFilter, Deferral, TimelineEntry, Whistle
+from services.dispatch.domain.records import CaseCounts, CaseFilter, Deferral, Page, TimelineEntry, Whistle
 from services.dispatch.store.projection import Projection
 from services.dispatch.store.rows import (
     CASE_FIELDS,
@@ -105,7 +105,7 @@ class DispatchStore(Projection):
         await self.session.execute(whistles.insert().values(**{**values, "departments": list(whistle.departments)}))
 
     async def status_changes(
-        self, *, actions: Sequence[str], since: datetime, until: datetime, item_code: str | None, page: slice
+        self, *, actions: Sequence[str], since: datetime, until: datetime, item_code: str | None, page: Page
     ) -> list[tuple[TimelineEntry, str]]:
         """Timeline entries that moved a case, across cases, oldest first, each with its case's item: the feed."""
         query = (
@@ -113,8 +113,8 @@ class DispatchStore(Projection):
             .join(cases, cases.c.id == timeline.c.case_id)
             .where(timeline.c.action.in_(actions), timeline.c.at >= since, timeline.c.at <= until)
             .order_by(timeline.c.seq)
-            .offset(page.start)
-            .limit(page.stop - page.start)
+            .offset(page.offset)
+            .limit(page.size)
         )
         if item_code is not None:
             query = query.where(cases.c.item_code == item_code)
