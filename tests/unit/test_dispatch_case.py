@@ -54,8 +54,9 @@ def test_closing_cancels_live_tasks_and_knows_whether_the_work_was_on_time() -> 
     assert not case.on_time
     with pytest.raises(ValueError, match="responsible_body"):
         case.close(CaseOutcome.NOT_RESPONSIBLE, responsible_body=None, note="非本单位", now=NOW)
+    dispatched = replace(case, status=CaseStatus.DISPATCHED)
     with pytest.raises(IllegalTransition):
-        replace(case, status=CaseStatus.DISPATCHED).close(CaseOutcome.RESOLVED, responsible_body=None, note="x", now=NOW)
+        dispatched.close(CaseOutcome.RESOLVED, responsible_body=None, note="x", now=NOW)
 
 
 def test_four_and_five_count_as_satisfied() -> None:
