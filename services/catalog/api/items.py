@@ -3,13 +3,14 @@
 from __future__ import annotations
 
 from datetime import date, datetime
-from typing import Annotated, Any
+from typing import Annotated
 
 from fastapi import APIRouter, Depends, Path, Query
 from pydantic import BaseModel, ConfigDict, Field
 
 from contracts.base import CODE_PATTERN, TimeLimit
 from contracts.events.catalog import ClauseRef, ListKind
+from services.catalog.api.schemas import VersionRecord
 from services.catalog.domain.items import ItemSpec
 from services.catalog.domain.library import CatalogueLoad
 from services.catalog.service import items as service
@@ -53,8 +54,8 @@ async def get_item(
 @router.get("/versions", summary="Catalogue versions, newest first, with their machine-readable diff")
 async def list_versions(
     uow: UowDep, _: CatalogueReader, limit: Annotated[int, Query(ge=1, le=500)] = 50
-) -> list[dict[str, Any]]:
-    return await service.versions(uow, limit=limit)
+) -> list[VersionRecord]:
+    return [VersionRecord.model_validate(version) for version in await service.versions(uow, limit=limit)]
 
 
 @router.get("/items", summary="照清单找事项: search items in force by name or task text (Chinese substrings)")

@@ -3,13 +3,13 @@
 from __future__ import annotations
 
 import uuid
-from dataclasses import asdict
-from typing import Annotated, Any
+from typing import Annotated
 
 from fastapi import APIRouter, Path, Query
 from pydantic import BaseModel, ConfigDict, Field
 
 from contracts.base import CODE_PATTERN
+from services.catalog.api.schemas import AdjustmentPublic, ImpactPublic, LawViewPublic
 from services.catalog.domain.items import ItemSpec
 from services.catalog.domain.laws import LawChange
 from services.catalog.service import laws as service
@@ -36,9 +36,8 @@ class Resolved(BaseModel):
 
 
 @router.get("/laws/{law_id}", summary="A legal document with its clauses and revisions (照法条找规章)")
-async def get_law(law_id: LawId, uow: UowDep, _: CatalogueReader) -> dict[str, Any]:
-    law, clauses, revisions = await service.law_view(uow, law_id)
-    return {"law": law, "clauses": clauses, "revisions": revisions}
+async def get_law(law_id: LawId, uow: UowDep, _: CatalogueReader) -> LawViewPublic:
+    return LawViewPublic.model_validate(await service.law_view(uow, law_id))
 
 
 @router.post("/laws/{law_id}/changes", status_code=201, summary="Record 立改废; opens an adjustment per affected item")
@@ -54,9 +53,8 @@ async def law_impact(
     _: CatalogueReader,
     article: Annotated[str | None, Query(max_length=50, description="Only this article")] = None,
     paragraph: Annotated[str | None, Query(max_length=50, description="Only this paragraph")] = None,
-) -> dict[str, Any]:
-    found = await service.impact(uow, law_id, article=article, paragraph=paragraph)
-    return {"law": found.law, "items": [asdict(hit) for hit in found.items], "street_lists": found.street_lists}
+) -> ImpactPublic:
+    return ImpactPublic.model_validate(await service.impact(uow, law_id, article=article, paragraph=paragraph))
 
 
 @router.get("/adjustments", summary="一对一 adjustments, newest first")
@@ -66,8 +64,9 @@ async def list_adjustments(
     status: Annotated[str | None, Query(pattern="^(open|resolved)$")] = None,
     law_id: Annotated[str | None, Query(pattern=CODE_PATTERN)] = None,
     limit: Annotated[int, Query(ge=1, le=1000)] = 100,
-) -> list[dict[str, Any]]:
-    return await service.adjustments(uow, status=status, law_id=law_id, limit=limit)
+) -> list[AdjustmentPublic]:
+    found = await service.adjustments(uow, status=status, law_id=law_id, limit=limit)
+    return [AdjustmentPublic.model_validate(adjustment) for adjustment in found]
 
 
 @router.post("/adjustments/{adjustment_id}/resolve", summary="Close an adjustment, with a revised item or without")

@@ -56,6 +56,27 @@ class GridSpec(BaseModel):
 
 
 @dataclass(frozen=True)
+class ItemState:
+    """One state of an item as a catalogue version stated it; ``retired`` when that version removed it."""
+
+    version: int
+    valid_from: datetime
+    item: ItemSpec
+    retired: bool
+
+
+@dataclass(frozen=True)
+class Version:
+    """清单版本: who made it, when, why, and what it changed (machine-readable)."""
+
+    version: int
+    created_at: datetime
+    actor: str
+    note: str
+    diff: dict[str, list[str]]
+
+
+@dataclass(frozen=True)
 class CatalogueDiff:
     """What a load changes against the catalogue in force: the machine-readable diff of a version."""
 

@@ -4,6 +4,7 @@ organisations duties are assigned to. Pure: no I/O."""
 from __future__ import annotations
 
 from collections.abc import Iterable, Mapping
+from dataclasses import dataclass
 from datetime import date
 from enum import StrEnum
 
@@ -53,6 +54,68 @@ class ClauseSpec(BaseModel):
     @property
     def key(self) -> tuple[str, str, str]:
         return (self.law_id, self.article, self.paragraph)
+
+
+@dataclass(frozen=True)
+class Law:
+    """A legal document in the library, at its current revision."""
+
+    law_id: str
+    title: str
+    kind: LawKind
+    issuer: str
+    status: LawStatus
+    effective_from: date
+    revision: int
+
+
+@dataclass(frozen=True)
+class Clause:
+    """A clause in the library: in force or not (amended away, renumbered, repealed), and the revision that set it."""
+
+    law_id: str
+    article: str
+    paragraph: str
+    text: str
+    in_force: bool
+    revision: int
+
+
+@dataclass(frozen=True)
+class ItemCitation:
+    """One citation by an item in force (照法条找事项), with the item as it now stands."""
+
+    item: ItemSpec
+    citation: Citation
+
+
+@dataclass(frozen=True)
+class CitingItem:
+    """An item citing a law: which of its clauses, and the texts of the tasks that cite them."""
+
+    item_code: str
+    name: str
+    citations: tuple[Citation, ...]
+    tasks: tuple[str, ...]
+
+
+def citing(found: Iterable[ItemCitation], *, article: str | None, paragraph: str | None) -> list[CitingItem]:
+    """照法条找事项: the items citing the law (or only ``article``, or its ``paragraph`` or the article whole), by
+    item code, each citation and citing task once, in the order found."""
+    cited: dict[str, list[Citation]] = {}
+    items: dict[str, ItemSpec] = {}
+    for hit in found:
+        _, _, hit_article, hit_paragraph = hit.citation
+        if (article and hit_article != article) or (paragraph is not None and hit_paragraph not in (paragraph, "")):
+            continue
+        items.setdefault(hit.item.item_code, hit.item)
+        cited.setdefault(hit.item.item_code, []).append(hit.citation)
+    return [_citing_item(items[code], cited[code]) for code in sorted(cited)]
+
+
+def _citing_item(item: ItemSpec, cited: list[Citation]) -> CitingItem:
+    tasks = dict.fromkeys(item.tasks[task_no - 1].text for task_no, *_ in cited if task_no)
+    return CitingItem(item.item_code, item.name, tuple(cited), tuple(tasks))
 
 
 class OrgKind(StrEnum):

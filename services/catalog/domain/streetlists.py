@@ -11,7 +11,7 @@ from __future__ import annotations
 import dataclasses
 from collections.abc import Mapping, Sequence, Set
 from dataclasses import dataclass
-from datetime import date
+from datetime import date, datetime
 from enum import StrEnum
 
 from services.catalog.domain.items import ItemSpec
@@ -60,6 +60,18 @@ class StreetList:
     catalogue_version: int | None = None
     comments: str | None = None
     filing_no: str | None = None
+
+
+@dataclass(frozen=True)
+class PublishedRevision:
+    """A street's revision as it went public (公布): filed, against a catalogue version, at a time."""
+
+    street_code: str
+    revision: int
+    filing_no: str
+    catalogue_version: int
+    published_at: datetime
+    item_codes: tuple[str, ...]
 
 
 def move(current: StreetList, action: Action) -> Status:

@@ -4,11 +4,10 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from datetime import date, datetime
-from typing import Any
 
 from contracts.events.admission import ApplicationApproved, ApplicationKind
 from contracts.events.catalog import GridMapped, ItemPublished, ItemRetired
-from services.catalog.domain.items import CatalogueDiff, ItemSpec, citations, diff, today
+from services.catalog.domain.items import CatalogueDiff, ItemSpec, Version, citations, diff, today
 from services.catalog.domain.library import CatalogueLoad, check_citations, check_library, check_organisations
 from services.catalog.store.items import CatalogReads, CatalogStore
 from services.catalog.store.library import LibraryStore
@@ -120,12 +119,12 @@ async def item_as_of(
     if not history or history[-1].retired:
         when = f" on {as_of.isoformat()}" if as_of else ""
         raise NotFound(f"item {item_code} is not in the catalogue{when}", field="item_code", location="path")
-    return ItemSpec.model_validate(history[-1].state), [(row.version, row.valid_from) for row in history]
+    return history[-1].item, [(state.version, state.valid_from) for state in history]
 
 
-async def versions(uow: UnitOfWork, *, limit: int) -> list[dict[str, Any]]:
+async def versions(uow: UnitOfWork, *, limit: int) -> list[Version]:
     async with uow:
-        return [dict(row._mapping) for row in await uow.repository(CatalogStore).version_list(limit)]
+        return await uow.repository(CatalogStore).version_list(limit)
 
 
 async def search(

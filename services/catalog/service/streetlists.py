@@ -9,12 +9,11 @@ from __future__ import annotations
 from collections.abc import Sequence
 from dataclasses import dataclass, field
 from datetime import date, datetime
-from typing import Any
 
 from contracts.events.catalog import StreetListPublished
 from services.catalog.domain import streetlists as rules
 from services.catalog.domain.items import ItemSpec, today
-from services.catalog.domain.streetlists import Status, StreetList
+from services.catalog.domain.streetlists import PublishedRevision, Status, StreetList
 from services.catalog.store.items import CatalogStore
 from services.catalog.store.streetlists import StreetListStore
 from services.runtime.errors import Conflict, NotFound
@@ -131,7 +130,7 @@ async def _record(
     return after
 
 
-def _audited(street_list: StreetList) -> dict[str, Any]:
+def _audited(street_list: StreetList) -> dict[str, object]:
     return {
         "revision": street_list.revision,
         "status": street_list.status.value,
@@ -187,7 +186,7 @@ async def published_list(uow: UnitOfWork, street_code: str, *, as_of: date | Non
 
 
 def _published(
-    row: Any, names: dict[str, str], *, items: tuple[ItemSpec, ...] = (), withdrawn: tuple[str, ...] = ()
+    row: PublishedRevision, names: dict[str, str], *, items: tuple[ItemSpec, ...] = (), withdrawn: tuple[str, ...] = ()
 ) -> PublishedList:
     return PublishedList(
         street_code=row.street_code,
@@ -196,7 +195,7 @@ def _published(
         filing_no=row.filing_no,
         catalogue_version=row.catalogue_version,
         published_at=row.published_at,
-        item_codes=tuple(row.item_codes),
+        item_codes=row.item_codes,
         items=items,
         withdrawn=withdrawn,
         names=names,

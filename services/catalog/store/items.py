@@ -7,21 +7,14 @@ read back (``as_of``); each state's citations are indexed in ``item_clauses`` fo
 from __future__ import annotations
 
 from datetime import date, datetime
-from typing import Any, NamedTuple
+from typing import Any
 
 import sqlalchemy as sa
 from sqlalchemy.dialects.postgresql import JSONB, distinct_on, insert
 from sqlalchemy.ext.asyncio import AsyncEngine, AsyncSession
 
-from services.catalog.domain.items import GridSpec, ItemSpec, citations, end_of_day
+from services.catalog.domain.items import GridSpec, ItemSpec, ItemState, Version, citations, end_of_day
 from services.catalog.store.tables import grids, item_clauses, item_states, versions
-
-
-class ItemState(NamedTuple):
-    version: int
-    valid_from: datetime
-    state: dict[str, Any]
-    retired: bool
 
 
 class CatalogReads:
@@ -50,7 +43,10 @@ class CatalogReads:
                 # SQLAlchemy did not see the error, so it would hand a broken connection out again.
                 await connection.invalidate()
                 raise
-        return [ItemState(*row) for row in rows]
+        return [
+            ItemState(version, valid_from, ItemSpec.model_validate(state), retired)
+            for version, valid_from, state, retired in rows
+        ]
 
 
 _COLUMNS = "SELECT version, valid_from, state, retired FROM catalog.item_states WHERE item_code = $1"
@@ -68,7 +64,7 @@ class CatalogStore:
         latest = await self.session.scalar(sa.select(sa.func.max(versions.c.version)))
         return int(latest or 0) + 1
 
-    async def add_version(self, version: int, *, actor: str, note: str, diff: dict[str, Any]) -> datetime:
+    async def add_version(self, version: int, *, actor: str, note: str, diff: dict[str, list[str]]) -> datetime:
         created: datetime = await self.session.scalar(
             versions.insert()
             .values(version=version, actor=actor, note=note, diff=diff)
@@ -163,5 +159,6 @@ class CatalogStore:
             )
         )
 
-    async def version_list(self, limit: int) -> list[sa.Row[Any]]:
-        return list(await self.session.execute(sa.select(versions).order_by(versions.c.version.desc()).limit(limit)))
+    async def version_list(self, limit: int) -> list[Version]:
+        query = sa.select(versions).order_by(versions.c.version.desc()).limit(limit)
+        return [Version(**row._mapping) for row in await self.session.execute(query)]

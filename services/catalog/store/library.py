@@ -9,7 +9,9 @@ import sqlalchemy as sa
 from sqlalchemy.dialects.postgresql import insert
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from services.catalog.domain.library import ClauseSpec, LawSpec, OrgSpec
+from services.catalog.domain.items import ItemSpec
+from services.catalog.domain.library import Clause, ClauseSpec, ItemCitation, Law, LawSpec, OrgSpec
+from services.catalog.store.laws import law_of
 from services.catalog.store.tables import clauses, item_clauses, item_states, laws, organisations
 
 
@@ -75,14 +77,15 @@ class LibraryStore:
     async def known_laws(self, law_ids: set[str]) -> list[str]:
         return list(await self.session.scalars(sa.select(laws.c.law_id).where(laws.c.law_id.in_(law_ids))))
 
-    async def law(self, law_id: str) -> sa.Row[Any] | None:
-        return (await self.session.execute(sa.select(laws).where(laws.c.law_id == law_id))).first()
+    async def law(self, law_id: str) -> Law | None:
+        row = (await self.session.execute(sa.select(laws).where(laws.c.law_id == law_id))).first()
+        return None if row is None else law_of(row)
 
-    async def law_clauses(self, law_id: str) -> list[sa.Row[Any]]:
+    async def law_clauses(self, law_id: str) -> list[Clause]:
         query = sa.select(clauses).where(clauses.c.law_id == law_id).order_by(clauses.c.article, clauses.c.paragraph)
-        return list(await self.session.execute(query))
+        return [Clause(**row._mapping) for row in await self.session.execute(query)]
 
-    async def citations_of_law(self, law_id: str) -> list[sa.Row[Any]]:
+    async def citations_of_law(self, law_id: str) -> list[ItemCitation]:
         """Every citation of this law by an item state in force (latest version, not retired)."""
         latest = (
             sa.select(item_states.c.item_code, sa.func.max(item_states.c.version).label("version"))
@@ -103,4 +106,14 @@ class LibraryStore:
             )
             .where(item_clauses.c.law_id == law_id, item_states.c.retired.is_(False))
         )
-        return list(await self.session.execute(query))
+        return _citations(await self.session.execute(query))
+
+
+def _citations(rows: sa.Result[Any]) -> list[ItemCitation]:
+    """Each citing item's state is read once, however many of its clauses the law holds."""
+    items: dict[str, ItemSpec] = {}
+    found = []
+    for row in rows:
+        item = items.get(row.item_code) or items.setdefault(row.item_code, ItemSpec.model_validate(row.state))
+        found.append(ItemCitation(item=item, citation=(row.task_no, row.law_id, row.article, row.paragraph)))
+    return found

@@ -11,7 +11,7 @@ from sqlalchemy.dialects.postgresql import insert
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from services.catalog.domain.items import end_of_day
-from services.catalog.domain.streetlists import Status, StreetList
+from services.catalog.domain.streetlists import PublishedRevision, Status, StreetList
 from services.catalog.store.tables import item_states, organisations, street_lists, versions
 
 
@@ -63,13 +63,13 @@ class StreetListStore:
         query = _rows_of(_latest_revisions(None)).where(street_lists.c.status == status.value)
         return [_to_list(row) for row in await self.session.execute(query.order_by(street_lists.c.updated_at))]
 
-    async def published(self, street_code: str | None = None, *, as_of: date | None = None) -> list[sa.Row[Any]]:
+    async def published(self, street_code: str | None = None, *, as_of: date | None = None) -> list[PublishedRevision]:
         """The latest published revision of each street (or of one street), by street code; with ``as_of``, the
         one that was published at the end of that day."""
         query = _rows_of(_latest_revisions(Status.PUBLISHED, before=end_of_day(as_of) if as_of else None))
         if street_code is not None:
             query = query.where(street_lists.c.street_code == street_code)
-        return list(await self.session.execute(query.order_by(street_lists.c.street_code)))
+        return [_published(row) for row in await self.session.execute(query.order_by(street_lists.c.street_code))]
 
     async def known_item_codes(self, codes: Iterable[str]) -> set[str]:
         """Codes the catalogue ever held, retired ones included."""
@@ -110,4 +110,15 @@ def _to_list(row: sa.Row[Any]) -> StreetList:
         catalogue_version=row.catalogue_version,
         comments=row.comments,
         filing_no=row.filing_no,
+    )
+
+
+def _published(row: sa.Row[Any]) -> PublishedRevision:
+    return PublishedRevision(
+        street_code=row.street_code,
+        revision=row.revision,
+        filing_no=row.filing_no,
+        catalogue_version=row.catalogue_version,
+        published_at=row.published_at,
+        item_codes=tuple(row.item_codes),
     )
