@@ -14,7 +14,6 @@ from collections.abc import Iterator, Sequence
 from datetime import UTC, datetime
 from typing import TYPE_CHECKING, Protocol
 
-import sqlalchemy as sa
 from nats.js import JetStreamContext
 from nats.js.errors import NotFoundError
 from prometheus_client import CollectorRegistry
@@ -23,6 +22,7 @@ from pydantic import BaseModel, ConfigDict, Field
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
 from services.runtime.db import PlumbingTables
+from services.runtime.ops_store import OpsStore
 
 if TYPE_CHECKING:
     from services.runtime.kit import ServiceKit
@@ -150,35 +150,17 @@ async def store_figures(
     """The database's verdict, the outbox backlog and the dead-letter counts, in one read-only transaction."""
     try:
         async with asyncio.timeout(timeout_s), sessions() as session:
-            outbox = await _outbox(session, tables.outbox)
-            dead_letters = await _dead_letters(session, tables.dead_letter)
+            store = OpsStore(session, tables)
+            backlog, tallies = await store.backlog(), await store.dead_letter_tallies()
     except TimeoutError:
         return f"unknown: the database did not answer within {timeout_s:g} s", _NO_OUTBOX, []
     except Exception as error:
         return f"unknown: the database is unreachable ({error!r})", _NO_OUTBOX, []
-    return OK, outbox, dead_letters
+    outbox = OutboxHealth(backlog=backlog.events, oldest_age_s=backlog.oldest_age_s)
+    return OK, outbox, [DeadLetterCount.model_validate(tally, from_attributes=True) for tally in tallies]
 
 
 _NO_OUTBOX = OutboxHealth(backlog=None, oldest_age_s=None)
-
-
-async def _outbox(session: AsyncSession, outbox: sa.Table) -> OutboxHealth:
-    backlog = await session.scalar(sa.select(sa.func.count()).select_from(outbox))
-    # The oldest row is the lowest seq (the primary key's first entry), not a scan for min(created_at); the
-    # age is taken on the database's clock, the one that stamped created_at.
-    age = sa.func.extract("epoch", sa.func.clock_timestamp() - outbox.c.created_at)
-    oldest = await session.scalar(sa.select(age).order_by(outbox.c.seq).limit(1))
-    return OutboxHealth(backlog=backlog or 0, oldest_age_s=None if oldest is None else max(float(oldest), 0.0))
-
-
-async def _dead_letters(session: AsyncSession, dead_letter: sa.Table) -> list[DeadLetterCount]:
-    unreplayed = sa.func.count().filter(dead_letter.c.replayed_at.is_(None))
-    rows = await session.execute(
-        sa.select(dead_letter.c.consumer, dead_letter.c.kind, sa.func.count(), unreplayed)
-        .group_by(dead_letter.c.consumer, dead_letter.c.kind)
-        .order_by(dead_letter.c.consumer, dead_letter.c.kind)
-    )
-    return [DeadLetterCount(consumer=c, kind=k, total=total, unreplayed=left) for c, k, total, left in rows]
 
 
 class DeliveryGauges:

@@ -2,10 +2,11 @@
 
 from __future__ import annotations
 
+from collections.abc import Awaitable, Callable
+from dataclasses import replace
 from datetime import UTC, datetime
-from typing import TYPE_CHECKING, Annotated, Any
+from typing import TYPE_CHECKING, Annotated
 
-import sqlalchemy as sa
 from fastapi import APIRouter, Path, Request, Response
 from fastapi.responses import JSONResponse
 from prometheus_client import CONTENT_TYPE_LATEST, generate_latest
@@ -15,10 +16,9 @@ from services.runtime.auth import Principal
 from services.runtime.deps import Operator, kit_of
 from services.runtime.errors import Conflict, NotFound
 from services.runtime.health import DeliveryHealth, delivery_health, gauges_of
+from services.runtime.ops_store import DeadLetter, OpsStore
 
 if TYPE_CHECKING:
-    from sqlalchemy.engine import Row
-
     from services.runtime.kit import ServiceKit
 
 router = APIRouter(tags=["operations"])
@@ -61,13 +61,18 @@ class DeadLetterPublic(BaseModel):
     replayed_at: datetime | None
     body: str
 
+    @classmethod
+    def of(cls, letter: DeadLetter) -> DeadLetterPublic:
+        fields = {name: getattr(letter, name) for name in cls.model_fields}
+        return cls.model_validate({**fields, "body": letter.body.decode("utf-8", errors="replace")})
+
 
 @router.get("/ops/dead-letters", summary="Messages that could not be handled (死信)")
 async def list_dead_letters(request: Request, _: Operator, limit: int = 100) -> list[DeadLetterPublic]:
-    table = kit_of(request).tables.dead_letter
-    async with kit_of(request).sessions() as session:
-        rows = await session.execute(sa.select(table).order_by(table.c.id.desc()).limit(min(max(limit, 1), 1000)))
-    return [DeadLetterPublic(**_public(row._mapping)) for row in rows]
+    kit = kit_of(request)
+    async with kit.uow() as uow:
+        letters = await uow.repository(OpsStore.over(kit.tables)).dead_letters(min(max(limit, 1), 1000))
+    return [DeadLetterPublic.of(letter) for letter in letters]
 
 
 @router.post("/ops/dead-letters/{dead_letter_id}/replay", summary="Hand a dead letter to its consumer again")
@@ -80,39 +85,40 @@ async def replay_dead_letter(
     rolled back), and who keeps retrying a poison message, with what error, is worth knowing.
     """
     kit = kit_of(request)
-    table = kit.tables.dead_letter
-    async with kit.sessions() as session:
-        row = (await session.execute(sa.select(table).where(table.c.id == dead_letter_id))).first()
-    if row is None:
+    async with kit.uow() as uow:
+        letter = await uow.repository(OpsStore.over(kit.tables)).dead_letter(dead_letter_id)
+    if letter is None:
         raise NotFound(f"no dead letter {dead_letter_id}", field="dead_letter_id", location="path")
-    consumer = next((c for c in kit.consumers if c.durable == row.consumer), None)
     try:
-        if consumer is None:
-            raise LookupError(f"{row.consumer} is not a consumer of this service")
-        await consumer.handle(bytes(row.body))
+        await _handler(kit, letter)(letter.body)
     except Exception as error:
-        await _audit_replay(kit, operator, row, error=error)
+        await _audit_replay(kit, operator, letter, error=error)
         raise Conflict(f"replay failed again: {error}", field="dead_letter_id", location="path") from error
-    now = await _audit_replay(kit, operator, row, error=None)
-    return DeadLetterPublic(**{**_public(row._mapping), "replayed_at": now})
+    now = await _audit_replay(kit, operator, letter, error=None)
+    return DeadLetterPublic.of(replace(letter, replayed_at=now))
 
 
-async def _audit_replay(kit: ServiceKit, operator: Principal, row: Row[Any], *, error: Exception | None) -> datetime:
-    """The audit row of a replay, with the ``replayed_at`` update in the same transaction when it succeeded."""
-    table = kit.tables.dead_letter
+def _handler(kit: ServiceKit, letter: DeadLetter) -> Callable[[bytes], Awaitable[None]]:
+    """What handles a message of the consumer that gave up on it (a lookup error when no consumer here did)."""
+    consumer = next((c for c in kit.consumers if c.durable == letter.consumer), None)
+    if consumer is None:
+        raise LookupError(f"{letter.consumer} is not a consumer of this service")
+    return consumer.handle
+
+
+async def _audit_replay(
+    kit: ServiceKit, operator: Principal, letter: DeadLetter, *, error: Exception | None
+) -> datetime:
+    """The audit row of a replay, with the ``replayed_at`` update in the same unit of work when it succeeded."""
     now = datetime.now(UTC)
-    before = {"replayed_at": row.replayed_at.isoformat() if row.replayed_at else None}
+    before = {"replayed_at": letter.replayed_at.isoformat() if letter.replayed_at else None}
     async with kit.uow(actor=operator.subject) as uow:
         if error is None:
-            await uow.session.execute(table.update().where(table.c.id == row.id).values(replayed_at=now))
-            after: dict[str, Any] = {"replayed_at": now.isoformat()}
+            await uow.repository(OpsStore.over(kit.tables)).mark_replayed(letter.id, at=now)
+            after: dict[str, str | None] = {"replayed_at": now.isoformat()}
         else:
             after = {**before, "error": str(error)[:1000]}
         action = "dead_letter.replayed" if error is None else "dead_letter.replay_failed"
-        await uow.audit(action=action, entity=f"dead_letter:{row.id}", before=before, after=after)
+        await uow.audit(action=action, entity=f"dead_letter:{letter.id}", before=before, after=after)
         await uow.commit()
     return now
-
-
-def _public(row: Any) -> dict[str, Any]:
-    return {**row, "body": bytes(row["body"]).decode("utf-8", errors="replace")}
