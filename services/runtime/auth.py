@@ -3,6 +3,11 @@
 Roles: ``office``, ``department:<code>``, ``street:<code>``, ``agency:<code>``, ``reviewer:<body>``,
 ``committee``, ``smartcity``, ``operator``. A route asks for role kinds; a scoped role also names the
 organisation the caller acts for, which use cases use to keep each assignee to its own tasks.
+
+Every token names its issuer (``iss``: ``linkage``) and audience (``aud``: ``linkage``), and verification
+requires both: a token signed with the same key for another purpose (another system sharing the secret by
+mistake, a future token kind) is not taken for a Linkage bearer token. The route that admitted a principal
+records the role it acted in (``acting_role``), which the unit of work writes on every audit row.
 """
 
 from __future__ import annotations
@@ -13,7 +18,7 @@ from dataclasses import dataclass
 from typing import Annotated
 
 import jwt
-from fastapi import Depends, HTTPException, status
+from fastapi import Depends, HTTPException, Request, status
 from fastapi.security import HTTPAuthorizationCredentials, HTTPBearer
 
 from services.runtime.wired import jwt_secret
@@ -21,6 +26,9 @@ from services.runtime.wired import jwt_secret
 ROLE_KINDS = frozenset({"office", "department", "street", "agency", "reviewer", "committee", "smartcity", "operator"})
 SCOPED_KINDS = frozenset({"department", "street", "agency", "reviewer"})
 ALGORITHM = "HS256"
+ISSUER = "linkage"
+AUDIENCE = "linkage"
+_ACTING = "linkage_acting_role"  # request.state attribute the admitting Require sets
 
 
 @dataclass(frozen=True)
@@ -45,12 +53,20 @@ def validate_role(role: str) -> str:
 
 def mint_token(secret: str, *, subject: str, roles: list[str], ttl_s: int = 86400) -> str:
     now = int(time.time())
-    claims = {"sub": subject, "roles": [validate_role(r) for r in roles], "iat": now, "exp": now + ttl_s}
+    claims = {
+        "iss": ISSUER,
+        "aud": AUDIENCE,
+        "sub": subject,
+        "roles": [validate_role(r) for r in roles],
+        "iat": now,
+        "exp": now + ttl_s,
+    }
     return jwt.encode(claims, secret, algorithm=ALGORITHM)
 
 
 def decode_token(secret: str, token: str) -> Principal:
-    """The token's principal; a bad signature, a malformed claim or an expired token raises."""
+    """The token's principal; a bad signature, a malformed claim, a wrong ``iss``/``aud`` or an expired token
+    raises (all ``jwt.InvalidTokenError``)."""
     principal, expires = _verified(secret, token)
     if expires <= time.time():  # checked on every use: the signature was checked once, the clock moves on
         raise jwt.ExpiredSignatureError("Signature has expired")
@@ -63,7 +79,14 @@ def decode_token(secret: str, token: str) -> Principal:
 # a token stays so, and its expiry is tested again on each use above.
 @functools.lru_cache(maxsize=1024)
 def _verified(secret: str, token: str) -> tuple[Principal, int]:
-    claims = jwt.decode(token, secret, algorithms=[ALGORITHM], options={"require": ["sub", "exp"]})
+    claims = jwt.decode(
+        token,
+        secret,
+        algorithms=[ALGORITHM],
+        issuer=ISSUER,
+        audience=AUDIENCE,
+        options={"require": ["iss", "aud", "sub", "exp"]},
+    )
     roles = claims.get("roles", [])
     if not isinstance(roles, list) or not all(isinstance(r, str) for r in roles):
         raise jwt.InvalidTokenError("claim 'roles' must be a list of strings")
@@ -101,10 +124,23 @@ class Require:
 
     kinds: tuple[str, ...]
 
-    async def __call__(self, principal: Annotated[Principal, Depends(current_principal)]) -> Principal:
-        if not any(principal.has(kind) for kind in self.kinds):
+    async def __call__(
+        self, request: Request, principal: Annotated[Principal, Depends(current_principal)]
+    ) -> Principal:
+        acting = sorted(role for role in principal.roles if role.split(":", 1)[0] in self.kinds)
+        if not acting:
             raise HTTPException(status.HTTP_403_FORBIDDEN, f"needs role: {' or '.join(self.kinds)}")
+        setattr(request.state, _ACTING, ",".join(acting))
         return principal
+
+
+def acting_role(request: Request, principal: Principal | None) -> str:
+    """The role the caller acts in on this request: the roles the route admitted it under (``Require``), else
+    every role its token carries; ``anonymous`` without a token. Read once the route's dependencies ran."""
+    admitted: str | None = getattr(request.state, _ACTING, None)
+    if admitted:
+        return admitted
+    return ",".join(sorted(principal.roles)) if principal is not None else "anonymous"
 
 
 def require(*kinds: str) -> Require:

@@ -10,7 +10,7 @@ from typing import Annotated
 
 from fastapi import Depends, Request
 
-from services.runtime.auth import Principal, Require, optional_principal
+from services.runtime.auth import Principal, Require, acting_role, optional_principal
 from services.runtime.uow import UnitOfWork
 from services.runtime.wired import KitDep, kit_of, provided, settings_of
 
@@ -35,11 +35,14 @@ __all__ = [
 
 
 async def _uow(request: Request, principal: Annotated[Principal | None, Depends(optional_principal)]) -> UnitOfWork:
-    return kit_of(request).uow(actor=principal.subject if principal else "anonymous")
+    # The role is read when a row is audited: by then the route's Require has admitted the caller.
+    return kit_of(request).uow(
+        actor=principal.subject if principal else "anonymous", role=lambda: acting_role(request, principal)
+    )
 
 
 UowDep = Annotated[UnitOfWork, Depends(_uow)]
-"""A fresh unit of work whose audit rows name the caller."""
+"""A fresh unit of work whose audit rows name the caller and the role it acted in."""
 
 Office = Annotated[Principal, Depends(Require(("office",)))]
 """The organisation office (区委编办) alone."""

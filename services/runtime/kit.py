@@ -99,12 +99,15 @@ class ServiceKit:
             raise LookupError(f"{self.name} provides no {kind.__name__}")
         return found
 
-    def uow(self, *, actor: str = "system", inbox_key: Any = None) -> UnitOfWork:
+    def uow(
+        self, *, actor: str = "system", role: str | Callable[[], str] = "system", inbox_key: Any = None
+    ) -> UnitOfWork:
         return UnitOfWork(
             self.sessions,
             self.tables,
             source=f"/linkage/{self.name}",
             actor=actor,
+            role=role,
             inbox_key=inbox_key,
             on_emit=self.relay.wake,
             max_payload=self._max_payload(),

@@ -3,6 +3,11 @@
 ``python -m services.runtime.migrate <service>`` upgrades one service's schema to head, reading
 ``LINKAGE_DATABASE_URL``; ``... <service> revision "message"`` autogenerates the next revision from the
 service's tables (review it before committing). A service's ``migrations/env.py`` calls :func:`run_migrations`.
+
+After every upgrade :func:`secure_schema` makes the schema's audit table append-only and grants the service's
+run-time role what it may do (``deploy/README.md``: "Who may do what on Postgres"). It is idempotent DDL run
+after the revisions rather than a revision itself: it is the same for all five histories, must follow every
+table a later revision adds (grants are per table), and stays out of the revision chains other work extends.
 """
 
 from __future__ import annotations
@@ -12,13 +17,14 @@ import importlib.util
 import os
 import sys
 from pathlib import Path
+from typing import Any
 
 import sqlalchemy as sa
 from alembic import command, context, op
 from alembic.config import Config
 from alembic.script import ScriptDirectory
 from sqlalchemy.engine import Connection
-from sqlalchemy.ext.asyncio import create_async_engine
+from sqlalchemy.ext.asyncio import AsyncConnection, create_async_engine
 
 DEFAULT_URL = "postgresql+asyncpg://postgres@127.0.0.1:5432/linkage"
 
@@ -40,6 +46,80 @@ def head_revision(service: str) -> str | None:
 
 def upgrade(service: str, database_url: str, revision: str = "head") -> None:
     command.upgrade(alembic_config(service, database_url), revision)
+    asyncio.run(_secure(service, database_url))
+
+
+def runtime_role(service: str) -> str:
+    """The role a service connects as at run time; it owns nothing (its schema's owner runs the migrations)."""
+    return f"linkage_{service}"
+
+
+def owner_role(service: str) -> str:
+    """The role that owns a service's schema and runs its migrations."""
+    return f"linkage_{service}_owner"
+
+
+# The audit table's rows are history: nobody changes or deletes one, whatever their table privileges (an owner or
+# a superuser must drop this trigger first, which a migration would show). TRUNCATE fires no row trigger, hence
+# the statement-level one.
+_AUDIT_GUARD = """
+CREATE OR REPLACE FUNCTION "{schema}".audit_append_only() RETURNS trigger LANGUAGE plpgsql AS $$
+BEGIN
+    RAISE EXCEPTION 'audit rows are append-only: % on %.audit refused', TG_OP, TG_TABLE_SCHEMA
+        USING ERRCODE = 'insufficient_privilege';
+END
+$$;
+DROP TRIGGER IF EXISTS audit_append_only ON "{schema}".audit;
+CREATE TRIGGER audit_append_only BEFORE UPDATE OR DELETE ON "{schema}".audit
+    FOR EACH ROW EXECUTE FUNCTION "{schema}".audit_append_only();
+DROP TRIGGER IF EXISTS audit_no_truncate ON "{schema}".audit;
+CREATE TRIGGER audit_no_truncate BEFORE TRUNCATE ON "{schema}".audit
+    FOR EACH STATEMENT EXECUTE FUNCTION "{schema}".audit_append_only();
+"""
+_RUNTIME_GRANTS = """
+GRANT USAGE ON SCHEMA "{schema}" TO "{role}";
+GRANT SELECT, INSERT, UPDATE, DELETE ON ALL TABLES IN SCHEMA "{schema}" TO "{role}";
+GRANT USAGE, SELECT ON ALL SEQUENCES IN SCHEMA "{schema}" TO "{role}";
+REVOKE UPDATE, DELETE, TRUNCATE ON "{schema}".audit FROM "{role}";
+REVOKE INSERT, UPDATE, DELETE, TRUNCATE ON "{schema}".alembic_version FROM "{role}";
+"""
+
+
+async def secure_schema(connection: AsyncConnection, service: str, *, role: str | None = None) -> None:
+    """Audit append-only (with its ``role`` column) and, when the service's run-time role (or ``role``) exists,
+    its grants."""
+    schema = service
+    await connection.exec_driver_sql(
+        f"ALTER TABLE \"{schema}\".audit ADD COLUMN IF NOT EXISTS role text NOT NULL DEFAULT 'system'"
+    )
+    for statement in _statements(_AUDIT_GUARD.format(schema=schema)):
+        await connection.exec_driver_sql(statement)
+    role = role or runtime_role(service)
+    found = await connection.execute(sa.text("SELECT 1 FROM pg_roles WHERE rolname = :role"), {"role": role})
+    if found.scalar() is not None:
+        for statement in _statements(_RUNTIME_GRANTS.format(schema=schema, role=role)):
+            await connection.exec_driver_sql(statement)
+
+
+def _statements(script: str) -> list[str]:
+    # A function body holds semicolons; split only at the end of a line outside $$ … $$.
+    parts, current, quoted = [], [], False
+    for line in script.strip().splitlines():
+        current.append(line)
+        quoted ^= line.count("$$") % 2 == 1
+        if line.rstrip().endswith(";") and not quoted:
+            parts.append("\n".join(current))
+            current = []
+    return parts
+
+
+async def _secure(service: str, database_url: str) -> None:
+    engine = create_async_engine(database_url)
+    try:
+        async with engine.begin() as connection:
+            await secure_schema(connection, service)
+    finally:
+        await engine.dispose()
 
 
 def add_dead_letter_origin(schema: str) -> None:
@@ -75,6 +155,7 @@ def run_migrations(metadata: sa.MetaData) -> None:
             version_table_schema=schema,
             include_schemas=True,
             include_name=lambda name, kind, _: kind != "schema" or name == schema,
+            include_object=_not_secured,
         )
         with context.begin_transaction():
             context.run_migrations()
@@ -86,6 +167,13 @@ def run_migrations(metadata: sa.MetaData) -> None:
         await engine.dispose()
 
     asyncio.run(online())
+
+
+def _not_secured(obj: Any, name: str | None, kind: str, reflected: bool, compare_to: Any) -> bool:
+    """Autogenerate leaves alone what ``secure_schema`` keeps: the audit table's ``role`` column."""
+    return not (
+        kind == "column" and name == "role" and getattr(obj, "table", None) is not None and obj.table.name == "audit"
+    )
 
 
 def main() -> None:

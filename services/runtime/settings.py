@@ -4,10 +4,14 @@ from __future__ import annotations
 
 from pydantic import Field, SecretStr, field_validator
 from pydantic_settings import BaseSettings, SettingsConfigDict
+from sqlalchemy.engine import make_url
+
+from services.runtime.secrets import refuse_placeholder_password, refuse_weak_secret
 
 
 class RuntimeSettings(BaseSettings):
-    """Fails fast: a missing JWT secret stops the service at start-up with the variable's name."""
+    """Fails fast: a missing, short or placeholder JWT secret, or a placeholder password in a URL, stops the service
+    at start-up with the variable's name (``services/runtime/secrets.py`` says what counts as weak)."""
 
     model_config = SettingsConfigDict(env_prefix="LINKAGE_", extra="ignore")
 
@@ -15,7 +19,9 @@ class RuntimeSettings(BaseSettings):
     database_url: str = Field(
         default="postgresql+asyncpg://postgres@127.0.0.1:5432/linkage", description="SQLAlchemy async URL"
     )
-    jwt_secret: SecretStr = Field(min_length=16, description="HS256 key that signs bearer tokens")
+    jwt_secret: SecretStr = Field(
+        description="HS256 key that signs bearer tokens: at least 32 bytes, random (openssl rand -hex 32)"
+    )
     db_pool_size: int = Field(
         default=20, ge=1, description="Connections kept open; at least consumer_batch, or busy consumers churn them"
     )
@@ -65,6 +71,30 @@ class RuntimeSettings(BaseSettings):
         default=None, validation_alias="OTEL_EXPORTER_OTLP_ENDPOINT", description="OTLP/HTTP collector"
     )
     log_level: str = Field(default="INFO")
+
+    @field_validator("jwt_secret")
+    @classmethod
+    def _strong_secret(cls, secret: SecretStr) -> SecretStr:
+        refuse_weak_secret(secret.get_secret_value(), variable="LINKAGE_JWT_SECRET")
+        return secret
+
+    @field_validator("nats_url")
+    @classmethod
+    def _nats_passwords(cls, urls: str) -> str:
+        for url in urls.split(","):
+            _, _, authority = url.strip().partition("://")
+            credentials, at, _ = authority.rpartition("@")
+            if at and ":" in credentials:
+                refuse_placeholder_password(credentials.split(":", 1)[1], variable="LINKAGE_NATS_URL")
+        return urls
+
+    @field_validator("database_url")
+    @classmethod
+    def _database_password(cls, url: str) -> str:
+        password = make_url(url).password
+        if password is not None:
+            refuse_placeholder_password(str(password), variable="LINKAGE_DATABASE_URL")
+        return url
 
     @field_validator("retry_delays_s")
     @classmethod

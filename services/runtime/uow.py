@@ -67,6 +67,7 @@ class UnitOfWork:
         *,
         source: str,
         actor: str = "system",
+        role: str | Callable[[], str] = "system",
         inbox_key: InboxKey | None = None,
         on_emit: Callable[[], None] | None = None,
         max_payload: int = DEFAULT_MAX_PAYLOAD,
@@ -82,6 +83,12 @@ class UnitOfWork:
         self._emitted = False
         self._traces: dict[uuid.UUID, otel_context.Context] = {}
         self.actor = actor
+        self._role = role
+
+    @property
+    def role(self) -> str:
+        """The role the actor acts in; for a request, read once its route admitted the caller (``Require``)."""
+        return self._role if isinstance(self._role, str) else self._role()
 
     async def __aenter__(self) -> Self:
         self.session = self._sessions()
@@ -189,8 +196,11 @@ class UnitOfWork:
         after: dict[str, Any] | None = None,
         cause: uuid.UUID | None = None,
     ) -> None:
-        """Append-only audit row (who did what to which entity, under which trace), written at commit."""
-        row = {"actor": self.actor, "action": action, "entity": entity, "before": before, "after": after}
+        """Append-only audit row (who did what, in which role, to which entity, under which trace), written at commit.
+
+        The database refuses to change or delete one afterwards (``migrate.secure_schema``)."""
+        row: dict[str, Any] = {"actor": self.actor, "role": self.role, "action": action, "entity": entity}
+        row |= {"before": before, "after": after}
         self._hold(self._tables.audit, {**row, "trace_id": self.trace_id(cause)})
 
     def _hold(self, table: sa.Table, row: Mapping[str, Any]) -> None:
