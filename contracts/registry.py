@@ -38,7 +38,7 @@ from contracts.events.enforcement import (
     ResultPublished,
     VisitScheduled,
 )
-from contracts.events.evaluation import ScorecardPublished
+from contracts.events.evaluation import AccountabilityChanged, AccountabilityOpened, LetterIssued, ScorecardPublished
 from contracts.events.intake import CaseReported
 
 CONTRACTS: tuple[type[IntegrationEvent], ...] = (
@@ -66,6 +66,9 @@ CONTRACTS: tuple[type[IntegrationEvent], ...] = (
     CaseRated,
     WhistleBlown,
     ScorecardPublished,
+    AccountabilityOpened,
+    LetterIssued,
+    AccountabilityChanged,
     MatterRegistered,
     DrawCommitted,
     DrawRevealed,

@@ -23,6 +23,7 @@ from contracts.events.intake import CaseReported
 from tests.contracts.examples_admission import ADMISSION_EXAMPLES
 from tests.contracts.examples_catalog import CATALOG_EXAMPLES
 from tests.contracts.examples_dispatch import CASE, DISPATCH_EXAMPLES, NOW
+from tests.contracts.examples_evaluation import EVALUATION_EXAMPLES
 
 DIGEST = "0" * 64
 ENFORCEMENT_EXAMPLES: dict[type[IntegrationEvent], IntegrationEvent] = {
@@ -91,4 +92,5 @@ EXAMPLES: dict[type[IntegrationEvent], IntegrationEvent] = {
     ),
     MatterRegistered: MatterRegistered(matter_id=CASE, item_code="QL-025", name="占道经营检查", department_code="scjg"),
     **ENFORCEMENT_EXAMPLES,
+    **EVALUATION_EXAMPLES,
 }

@@ -2,6 +2,12 @@
 
 from fastapi import APIRouter
 
-from services.evaluation.api import assessment, assignments, indicators, scorecards
+from services.evaluation.api import assessment, assignments, findings, indicators, scorecards
 
-ROUTERS: tuple[APIRouter, ...] = (assignments.router, indicators.router, assessment.router, scorecards.router)
+ROUTERS: tuple[APIRouter, ...] = (
+    assignments.router,
+    indicators.router,
+    assessment.router,
+    scorecards.router,
+    findings.router,
+)
