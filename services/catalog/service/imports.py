@@ -3,6 +3,7 @@ the same formats, and load the demo dataset."""
 
 from __future__ import annotations
 
+import asyncio
 from dataclasses import dataclass
 
 from services.catalog.demo import STREETS, demo_catalogue
@@ -48,7 +49,9 @@ async def import_file(uow: UnitOfWork, data: bytes, *, filename: str, content_ty
         reason = f"cannot tell the format of {filename!r}: upload a .xlsx, .csv or .json file"
         raise ImportRejected([RowError(sheet="", reason=reason)])
     try:
-        parsed = read_file(data, file_format, note=f"导入 {filename}"[:500], library=await _library(uow))
+        library, note = await _library(uow), f"导入 {filename}"[:500]
+        # Parsing a workbook is seconds of CPU for a big one: a worker thread keeps the service answering.
+        parsed = await asyncio.to_thread(read_file, data, file_format, note=note, library=library)
     except FormRejected as rejected:
         raise ImportRejected(rejected.errors) from rejected
     try:
@@ -73,7 +76,8 @@ async def export_catalogue(uow: UnitOfWork, file_format: FileFormat) -> Export:
     async with uow:
         load, version = await _in_force(uow)
     name = f"清单-v{version}.{file_format.value}"
-    return Export(content=write_file(load, file_format), file_format=file_format, filename=name)
+    content = await asyncio.to_thread(write_file, load, file_format)
+    return Export(content=content, file_format=file_format, filename=name)
 
 
 async def _in_force(uow: UnitOfWork) -> tuple[CatalogueLoad, int]:

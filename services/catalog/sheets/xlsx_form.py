@@ -1,4 +1,10 @@
-"""The form as an Excel workbook (.xlsx), read and written with openpyxl."""
+"""The form as an Excel workbook (.xlsx), read and written with openpyxl.
+
+Read within bounds, whatever the file declares: its parts may unzip to ``MAX_UNZIPPED_BYTES`` at most, a sheet's
+declared ``<dimension>`` is ignored (openpyxl would otherwise pad every row to it: ``A1:XFD1048576`` is 17
+billion cells), only the first ``MAX_COLUMNS`` columns are read, and a sheet holding data past ``MAX_ROWS`` is
+refused. Parsing is CPU work: the service runs it in a worker thread, off the event loop.
+"""
 
 from __future__ import annotations
 
@@ -15,19 +21,39 @@ from services.catalog.sheets.table import FormRejected, RowError, Table, header_
 from services.catalog.sheets.writing import Rows
 
 MEDIA_TYPE = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
+MAX_ROWS = 50_000
+"""Rows a sheet may hold, the header included: a district's whole catalogue is a few thousand."""
+MAX_COLUMNS = 64
+"""Columns read; the form's widest sheet has 16, and nothing past this is one of its columns."""
+MAX_UNZIPPED_BYTES = 200 * 1024 * 1024
+"""What the workbook's parts may unzip to together (an upload is 20 MiB at most; XML compresses ~10:1)."""
+
+
+_UNREADABLE = (zipfile.BadZipFile, InvalidFileException, KeyError, OSError, ValueError, EOFError)
 
 
 def read_xlsx(data: bytes) -> dict[str, Table]:
     """The form's sheets as tables; a file that is no workbook, or lacks a sheet or a column, is refused whole."""
     try:
+        _check_unzipped_size(data)
         workbook = openpyxl.load_workbook(io.BytesIO(data), read_only=True, data_only=True)
-    except (zipfile.BadZipFile, InvalidFileException, KeyError, OSError, ValueError) as error:
-        reason = f"not an Excel workbook (.xlsx): {error}"
-        raise FormRejected([RowError(sheet="", reason=reason)]) from error
+    except _UNREADABLE as error:
+        raise FormRejected([RowError(sheet="", reason=f"not an Excel workbook (.xlsx): {error}")]) from error
     try:
         return _tables(workbook)
+    except _UNREADABLE as error:  # a part that unzips past its declared size or fails its CRC, found mid-sheet
+        raise FormRejected([RowError(sheet="", reason=f"the workbook is damaged: {error}")]) from error
     finally:
         workbook.close()
+
+
+def _check_unzipped_size(data: bytes) -> None:
+    """The declared sizes bound what is unzipped: ``zipfile`` never reads a part past its declared size."""
+    with zipfile.ZipFile(io.BytesIO(data)) as archive:
+        total = sum(info.file_size for info in archive.infolist())
+    if total > MAX_UNZIPPED_BYTES:
+        reason = f"the workbook unzips to {total} bytes; at most {MAX_UNZIPPED_BYTES} are read"
+        raise FormRejected([RowError(sheet="", reason=reason)])
 
 
 def _tables(workbook: Any) -> dict[str, Table]:
@@ -39,7 +65,7 @@ def _tables(workbook: Any) -> dict[str, Table]:
     tables: dict[str, Table] = {}
     errors: list[RowError] = []
     for sheet in (name for name in HEADERS if name in names):
-        rows = list(workbook.worksheets[names.index(sheet)].iter_rows(values_only=True))
+        rows = _bounded_rows(sheet, workbook.worksheets[names.index(sheet)])
         header = [header_name(value) for value in rows[0]] if rows else []
         if (problem := missing_columns(sheet, header)) is not None:
             errors.append(problem)
@@ -47,6 +73,18 @@ def _tables(workbook: Any) -> dict[str, Table]:
     if errors:
         raise FormRejected(errors)
     return tables
+
+
+def _bounded_rows(sheet: str, worksheet: Any) -> list[tuple[Any, ...]]:
+    """The sheet's rows, ``MAX_COLUMNS`` wide; its declared dimension is forgotten first, so there are only as
+    many rows as were really written. openpyxl yields a row past ``MAX_ROWS`` only when the sheet writes one
+    there (or further on, which it does not read): such a sheet is refused rather than silently cut."""
+    worksheet.reset_dimensions()
+    rows = list(worksheet.iter_rows(max_row=MAX_ROWS + 1, max_col=MAX_COLUMNS, values_only=True))
+    if len(rows) > MAX_ROWS:
+        reason = f"the sheet has rows past row {MAX_ROWS}; split the file"
+        raise FormRejected([RowError(sheet=sheet, row=MAX_ROWS + 1, reason=reason)])
+    return rows
 
 
 def write_xlsx(sheets: dict[str, Rows]) -> bytes:
