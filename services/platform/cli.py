@@ -15,16 +15,16 @@ from dataclasses import replace
 from pathlib import Path
 from types import FrameType
 
-import httpx
-
-from services.platform import enforcement_demo
+from services.platform import admission_demo, enforcement_demo
 from services.platform.catalog_cli import add_catalog_commands
+from services.platform.catalog_demo import load as load_catalog_demo
 from services.platform.check import run_checks
 from services.platform.embedded import EmbeddedPostgres, NatsServer
 from services.platform.enforcement_cli import add_enforcement_commands
 from services.platform.errors import PlatformError
 from services.platform.evaluation_cli import add_evaluation_commands
 from services.platform.nats_cluster import ClusterNode, NatsCluster
+from services.platform.nats_config import add_nats_config_command
 from services.platform.supervisor import SERVICES, ServiceProcesses, migrate_all
 from services.runtime.auth import mint_token
 
@@ -82,6 +82,7 @@ def _parser() -> argparse.ArgumentParser:
     add_catalog_commands(commands)
     add_enforcement_commands(commands)
     add_evaluation_commands(commands)
+    add_nats_config_command(commands)
     _bench_command(commands)
     return parser
 
@@ -197,6 +198,8 @@ def _run_platform(stack: ExitStack, args: argparse.Namespace) -> None:
     if args.demo:
         _load_demo(services.spec("catalog").url, secret=env["LINKAGE_JWT_SECRET"])
         _load_enforcement_demo(services.spec("enforcement").url, secret=env["LINKAGE_JWT_SECRET"])
+        for line in admission_demo.run(services.spec("admission").url, services.spec("catalog").url, env):
+            _say(line)
     nats_url = env["LINKAGE_NATS_URL"]  # every node, for a cluster
     _print_summary(services, nats_url=nats_url, nodes=nodes, database_url=database_url, data_dir=data_dir)
     _watch(services)
@@ -204,11 +207,9 @@ def _run_platform(stack: ExitStack, args: argparse.Namespace) -> None:
 
 def _load_demo(catalog_url: str, *, secret: str) -> None:
     _say("loading the demo dataset (494 legal documents, 133 items, 5 streets, 363 grids)")
-    token = mint_token(secret, subject="linkage-up", roles=["office"], ttl_s=600)
-    response = httpx.post(f"{catalog_url}/catalogue/demo", headers={"Authorization": f"Bearer {token}"}, timeout=300)
-    if response.status_code >= 400:
-        raise PlatformError(f"the demo dataset was refused: {response.status_code} {response.text[:2000]}")
-    version = response.json().get("version")
+    # The tokens an office and each street would hold: the demo goes through the catalogue's own routes.
+    loaded = load_catalog_demo(catalog_url, lambda *roles: mint_token(secret, subject="linkage-up", roles=list(roles)))
+    version = loaded.version
     _say(f"demo dataset in catalogue version {version}" if version else "demo dataset already loaded")
 
 
