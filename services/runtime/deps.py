@@ -17,12 +17,14 @@ from services.runtime.wired import KitDep, kit_of, provided, settings_of
 __all__ = [
     "AdmissionParty",
     "CatalogueReader",
+    "Committee",
     "Department",
     "KitDep",
     "Office",
     "OfficeOrOperator",
     "Operator",
     "Reporter",
+    "Reviewer",
     "Staff",
     "StaffInCharge",
     "Street",
@@ -66,5 +68,9 @@ CatalogueReader = Annotated[
 """Who reads the catalogue: staff and the reviewers (审查机关) who check it."""
 StaffInCharge = Annotated[Principal, Depends(Require(("office", "operator", "department")))]
 """The office, operators and departments: who runs joint enforcement (联合执法)."""
-AdmissionParty = Annotated[Principal, Depends(Require(("office", "reviewer", "committee", "department")))]
-"""Who takes part in admission (准入): office, reviewers, the standing committee and the applying department."""
+AdmissionParty = Annotated[Principal, Depends(Require(("office", "reviewer", "committee", "department", "street")))]
+"""Who takes part in admission (准入): office, reviewers, the committee, the applicant and the consulted streets."""
+Reviewer = Annotated[Principal, Depends(Require(("reviewer",)))]
+"""A reviewing body (审查机关: 司法局, 营商局), scoped to its code."""
+Committee = Annotated[Principal, Depends(Require(("committee",)))]
+"""The district standing committee (区委常委会议)."""

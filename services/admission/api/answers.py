@@ -14,12 +14,11 @@ from services.admission.api.schemas import (
     PartyAssigned,
     PartyPublic,
     ReplyBody,
-    Reviewer,
 )
 from services.admission.domain.progress import PartyKind
 from services.admission.domain.route import Route
 from services.admission.service import answers, decisions, submissions
-from services.runtime.deps import Office, OfficeOrOperator, Street
+from services.runtime.deps import Office, OfficeOrOperator, Reviewer, Street
 from services.runtime.deps import UowDep as Uow
 
 router = APIRouter(tags=["reviews and consultation"])

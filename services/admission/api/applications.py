@@ -10,16 +10,14 @@ from fastapi import APIRouter, Query, status
 from services.admission.api.schemas import (
     ApplicationCreate,
     ApplicationPublic,
-    Committee,
     DecisionBody,
-    Reader,
     WithdrawalBody,
 )
 from services.admission.domain.application import Decide, SubmitApplication
 from services.admission.service import decisions, submissions
 from services.admission.service.submissions import Visibility
 from services.runtime.auth import Principal
-from services.runtime.deps import Department
+from services.runtime.deps import AdmissionParty, Committee, Department
 from services.runtime.deps import UowDep as Uow
 
 router = APIRouter(tags=["applications"])
@@ -42,19 +40,19 @@ async def submit(body: ApplicationCreate, uow: Uow, principal: Department) -> Ap
 
 
 @router.get("/applications/{application_id}", summary="One application: proposal, findings, parties and answers")
-async def get_application(application_id: uuid.UUID, uow: Uow, principal: Reader) -> ApplicationPublic:
+async def get_application(application_id: uuid.UUID, uow: Uow, principal: AdmissionParty) -> ApplicationPublic:
     application, parties = await submissions.application_view(uow, application_id, sees=_visibility(principal))
     return ApplicationPublic.of(application, parties)
 
 
 @router.get("/applications/{application_id}/timeline", summary="办理轨迹: who did what, when, under which trace")
-async def get_timeline(application_id: uuid.UUID, uow: Uow, principal: Reader) -> list[dict[str, object]]:
+async def get_timeline(application_id: uuid.UUID, uow: Uow, principal: AdmissionParty) -> list[dict[str, object]]:
     return await submissions.timeline(uow, application_id, sees=_visibility(principal))
 
 
 @router.get("/applications", summary="Applications, newest first: a department sees only its own")
 async def list_applications(
-    uow: Uow, principal: Reader, limit: Annotated[int, Query(ge=1, le=1000)] = 100
+    uow: Uow, principal: AdmissionParty, limit: Annotated[int, Query(ge=1, le=1000)] = 100
 ) -> list[ApplicationPublic]:
     everyone = principal.has("office") or principal.has("committee")
     departments = None if everyone else principal.scopes("department")

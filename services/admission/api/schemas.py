@@ -6,7 +6,6 @@ import uuid
 from datetime import date, datetime
 from typing import Annotated, Any
 
-from fastapi import Depends
 from pydantic import BaseModel, Field
 
 from contracts.base import CODE_PATTERN, MAX_ORGANISATIONS
@@ -14,15 +13,6 @@ from contracts.events.admission import ApplicationKind, Verdict
 from contracts.events.catalog import ItemDefinition
 from services.admission.domain.application import Answer, Application, Decision, Resources
 from services.admission.domain.progress import Party
-from services.runtime.auth import Principal, Require
-
-# Role sets only admission uses; runtime/deps.py is the place for shared ones (see the report to the lead).
-Reviewer = Annotated[Principal, Depends(Require(("reviewer",)))]
-"""A reviewing body (审查机关: 司法局, 营商局), scoped to its code."""
-Committee = Annotated[Principal, Depends(Require(("committee",)))]
-"""The district standing committee (区委常委会议)."""
-Reader = Annotated[Principal, Depends(Require(("office", "reviewer", "committee", "department", "street")))]
-"""Whoever takes part in admission, the consulted streets included; each sees what concerns it."""
 
 Code = Annotated[str, Field(pattern=CODE_PATTERN)]
 
