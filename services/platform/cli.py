@@ -25,7 +25,7 @@ from services.platform.errors import PlatformError
 from services.platform.evaluation_cli import add_evaluation_commands
 from services.platform.nats_cluster import ClusterNode, NatsCluster
 from services.platform.nats_config import add_nats_config_command
-from services.platform.supervisor import SERVICES, ServiceProcesses, migrate_all
+from services.platform.supervisor import CONSOLE, SERVICES, ServiceProcesses, console_env, migrate_all
 from services.runtime.auth import mint_token
 
 DEFAULT_DATA_DIR = Path(".linkage")
@@ -64,6 +64,7 @@ def _parser() -> argparse.ArgumentParser:
     up.add_argument(
         "--base-port", type=int, default=8101, help="catalog's port; the others follow (default: %(default)s)"
     )
+    up.add_argument("--console-port", type=int, default=CONSOLE.port, help="the web console (default: %(default)s)")
     up.add_argument("--demo", action="store_true", help="load the demo dataset shaped like Longsha's figures")
     up.add_argument("--ready-timeout", type=float, default=60.0, help="seconds to wait for /readyz")
     up.set_defaults(command=_up)
@@ -193,7 +194,10 @@ def _run_platform(stack: ExitStack, args: argparse.Namespace) -> None:
     migrate_all(database_url, env=env)
     _say("starting the services")
     specs = [replace(spec, port=args.base_port + offset) for offset, spec in enumerate(SERVICES)]
-    services = stack.enter_context(ServiceProcesses(env=env, log_dir=log_dir, services=specs))
+    console = replace(CONSOLE, port=args.console_port)
+    env |= console_env(console, specs, otlp_endpoint=os.environ.get("OTEL_EXPORTER_OTLP_ENDPOINT"))
+    # The console first: with no collector named, the services' span exporters send to it.
+    services = stack.enter_context(ServiceProcesses(env=env, log_dir=log_dir, services=[console, *specs]))
     services.wait_ready(args.ready_timeout)
     if args.demo:
         _load_demo(services.spec("catalog").url, secret=env["LINKAGE_JWT_SECRET"])
@@ -253,7 +257,7 @@ def _start_postgres(stack: ExitStack, data_dir: Path, port: int) -> str:
 def _print_summary(
     services: ServiceProcesses, *, nats_url: str, nodes: Sequence[ClusterNode], database_url: str, data_dir: Path
 ) -> None:
-    rows = [("service", "url", "docs", "ready")]
+    rows = [("service", "url", "docs", "ready")]  # the console first: it is where a person starts
     rows += [(spec.name, spec.url, f"{spec.url}/docs", "yes") for spec in services.services]
     rows += [(node.name, node.url, f"{node.monitor_url}/jsz", "yes") for node in nodes]
     widths = [max(len(row[column]) for row in rows) for column in range(4)]

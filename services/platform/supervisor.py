@@ -59,6 +59,17 @@ SERVICES: tuple[ServiceSpec, ...] = (
     ServiceSpec("enforcement", 8105),
 )
 SERVICE_NAMES = tuple(spec.name for spec in SERVICES)
+# The web console (BFF): no schema to migrate, no bus; it calls the services above over HTTP.
+CONSOLE = ServiceSpec("console", 8100)
+
+
+def console_env(console: ServiceSpec, specs: Sequence[ServiceSpec], *, otlp_endpoint: str | None) -> dict[str, str]:
+    """Where the console finds each service, sign-in by choosing a role (the token minted locally), and, with no
+    collector named, the services' spans sent to the console (OTLP/HTTP) so it can draw a case's trace."""
+    env = {f"LINKAGE_{spec.name.upper()}_URL": spec.url for spec in specs}
+    env["LINKAGE_CONSOLE_DEV_SIGNIN"] = "true"
+    env["OTEL_EXPORTER_OTLP_ENDPOINT"] = otlp_endpoint or console.url
+    return env
 
 
 def on_free_ports(services: Sequence[ServiceSpec] = SERVICES) -> tuple[ServiceSpec, ...]:

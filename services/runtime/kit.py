@@ -34,6 +34,7 @@ from services.runtime.bus import (
 )
 from services.runtime.consumer import Consumer, declare
 from services.runtime.db import PlumbingTables, create_engine, sessionmaker
+from services.runtime.docs import serve_docs_locally
 from services.runtime.limits import MIB, BoundBodies
 from services.runtime.migrate import head_revision
 from services.runtime.outage import DatabaseWatch
@@ -255,7 +256,16 @@ class ServiceKit:
             "operation_spans": False,
             "exclude": _unobserved,
         }
-        app = FastAPI(title=title, description=description, version="1", lifespan=self.lifespan, telemetry=telemetry)
+        app = FastAPI(
+            title=title,
+            description=description,
+            version="1",
+            lifespan=self.lifespan,
+            telemetry=telemetry,
+            docs_url=None,  # served from local assets below: district networks are often offline
+            redoc_url=None,
+        )
+        serve_docs_locally(app)
         app.state.kit = self  # read back only by wired.kit_of: routes take typed dependencies
         http_errors.install(app)
         app.add_middleware(RefuseNul)
