@@ -151,6 +151,10 @@ async def test_the_family_planning_case_rejected_then_approved_changes_street_li
     assert second["id"] in str(versions[0])
     for street in streets:
         before = (await catalog.get(f"/public/streets/{street}.json")).json()
+        reopened = (await catalog.get(f"/street-lists/{street}", headers=OFFICE)).json()  # catalog sent it back
+        assert (reopened["status"], reopened["revision"]) == ("draft", before["revision"] + 1)
+        assert set(reopened["item_codes"]) == {district["existing"], second_code}
+        assert "重新备案" in reopened["comments"]
         republished = (await publish_street_list(catalog, street, [district["existing"], second_code])).json()
         assert republished["revision"] > before["revision"]
         assert republished["catalogue_version"] > before["catalogue_version"]

@@ -165,3 +165,30 @@ def test_a_street_acts_for_itself_only() -> None:
     with pytest.raises(Forbidden) as refused:
         rules.check_acts_for("longsha", frozenset({"hongxing"}))
     assert (refused.value.field, refused.value.location, refused.value.status) == ("street_code", "path", 403)
+
+
+def test_an_approved_admission_reopens_a_published_list_for_filing_with_the_item() -> None:
+    reopened = rules.reopen(at(Status.PUBLISHED), "NEW", drop=False, note="准入")
+    assert reopened is not None
+    assert (reopened.revision, reopened.status, reopened.item_codes, reopened.comments) == (
+        2,
+        Status.DRAFT,
+        ("A", "NEW"),
+        "准入",
+    )
+    dropped = rules.reopen(at(Status.PUBLISHED, items=("A", "B")), "A", drop=True, note="准入")
+    assert dropped is not None
+    assert dropped.item_codes == ("B",)
+
+
+@pytest.mark.parametrize("status", [Status.SUBMITTED, Status.APPROVED, Status.FILED])
+def test_a_list_in_the_offices_hands_or_not_holding_a_removed_item_is_left_alone(status: Status) -> None:
+    assert rules.reopen(at(status), "NEW", drop=False, note="准入") is None
+    assert rules.reopen(None, "NEW", drop=False, note="准入") is None
+    assert rules.reopen(at(Status.PUBLISHED), "OTHER", drop=True, note="准入") is None
+
+
+def test_a_draft_takes_the_approved_item_in_place() -> None:
+    reopened = rules.reopen(at(Status.DRAFT, items=("A", "NEW")), "NEW", drop=False, note="准入")
+    assert reopened is not None
+    assert (reopened.revision, reopened.item_codes) == (1, ("A", "NEW"))

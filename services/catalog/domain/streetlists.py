@@ -101,6 +101,18 @@ def claim(current: StreetList | None, street_code: str, item_codes: Sequence[str
     return dataclasses.replace(current, item_codes=codes)
 
 
+def reopen(current: StreetList | None, item_code: str, *, drop: bool, note: str) -> StreetList | None:
+    """重新备案: after an approved admission the street's list opens again with the item added (or dropped), for
+    the street to submit and the office to file. A list never claimed, or one in the office's hands (submitted,
+    approved, filed), is left as it is: the office's review checks it against the catalogue in force anyway."""
+    if current is None or not (current.status is Status.PUBLISHED or current.status in EDITABLE):
+        return None
+    if drop and item_code not in current.item_codes:
+        return None
+    codes = tuple(code for code in current.item_codes if code != item_code) + (() if drop else (item_code,))
+    return dataclasses.replace(claim(current, current.street_code, codes), comments=note)
+
+
 def submit(current: StreetList) -> StreetList:
     """报送: the street sends its claims for review; an empty list has nothing to review."""
     status = move(current, Action.SUBMIT)

@@ -9,6 +9,7 @@ from contracts.events.admission import ApplicationApproved, ApplicationKind
 from contracts.events.catalog import GridMapped, ItemPublished, ItemRetired
 from services.catalog.domain.items import CatalogueDiff, ItemSpec, Version, citations, diff, today
 from services.catalog.domain.library import CatalogueLoad, check_citations, check_library, check_organisations
+from services.catalog.service.streetlists import reopen_for_filing
 from services.catalog.store.items import CatalogReads, CatalogStore
 from services.catalog.store.library import LibraryStore
 from services.runtime.errors import NotFound, Rejected
@@ -80,7 +81,15 @@ async def apply_approval(uow: UnitOfWork, approved: ApplicationApproved) -> None
             change = diff(current, {}, items=[ItemSpec.model_validate(approved.item.model_dump())], grids=[])
             if not change.empty:
                 await publish_version(uow, store, change, note=note, effective_from=today())
+        await reopen_for_filing(
+            uow, _affected(approved), approved.item_code, drop=approved.kind is ApplicationKind.REMOVE
+        )
         await uow.commit()
+
+
+def _affected(approved: ApplicationApproved) -> tuple[str, ...]:
+    """The streets the application names, and those the item's own list holds."""
+    return (*approved.street_codes, *(approved.item.street_codes if approved.item is not None else ()))
 
 
 async def publish_version(

@@ -30,6 +30,17 @@ async def claim_items(uow: UnitOfWork, street_code: str, item_codes: Sequence[st
         return await _record(uow, store, current, claimed, action="claim")
 
 
+async def reopen_for_filing(uow: UnitOfWork, street_codes: Sequence[str], item_code: str, *, drop: bool) -> None:
+    """重新备案, inside the caller's transaction (an approval's): each affected street's list opens a new draft."""
+    note = f"准入: {item_code} {'removed from' if drop else 'added to or changed in'} the catalogue; re-file (重新备案)"
+    for street_code in sorted(set(street_codes)):
+        store = await _locked(uow, street_code)
+        current = await store.latest(street_code)
+        reopened = rules.reopen(current, item_code, drop=drop, note=note)
+        if reopened is not None:
+            await _save(uow, store, current, reopened, action="reopen")
+
+
 async def submit_list(uow: UnitOfWork, street_code: str) -> StreetList:
     async with uow:
         store = await _locked(uow, street_code)
@@ -119,6 +130,14 @@ async def _check_in_force(uow: UnitOfWork, street_list: StreetList) -> None:
 async def _record(
     uow: UnitOfWork, store: StreetListStore, before: StreetList | None, after: StreetList, *, action: str
 ) -> StreetList:
+    await _save(uow, store, before, after, action=action)
+    await uow.commit()
+    return after
+
+
+async def _save(
+    uow: UnitOfWork, store: StreetListStore, before: StreetList | None, after: StreetList, *, action: str
+) -> None:
     await store.save(after, actor=uow.actor)
     await uow.audit(
         action=f"streetlist.{action}",
@@ -126,8 +145,6 @@ async def _record(
         before=None if before is None else _audited(before),
         after=_audited(after),
     )
-    await uow.commit()
-    return after
 
 
 def _audited(street_list: StreetList) -> dict[str, object]:
