@@ -11,7 +11,7 @@ from fastapi import APIRouter, Path, Query
 
 from services.dispatch import service
 from services.dispatch.api.policy import AckWithin
-from services.dispatch.api.roles import actor_of
+from services.dispatch.api.roles import actor_of, reads_inside
 from services.dispatch.api.schemas import (
     Arbitration,
     CasePublic,
@@ -25,10 +25,13 @@ from services.dispatch.api.schemas import (
     YearPublic,
 )
 from services.dispatch.domain import CaseStatus
+from services.dispatch.domain.case import Case
 from services.dispatch.domain.records import CaseFilter
 from services.dispatch.service import ArbitrateCase, BlowWhistle, CloseCase
+from services.runtime.auth import Principal
 from services.runtime.deps import Office, OfficeOrOperator, Reporter, Staff, StreetOrOffice
 from services.runtime.deps import UowDep as Uow
+from services.runtime.errors import Forbidden
 
 router = APIRouter(tags=["cases"])
 
@@ -47,14 +50,30 @@ async def search(
     return [CasePublic.model_validate(replace(case, tasks=())) for case, _primary in found]
 
 
-@router.get("/cases/{case_id}", summary="A case with its tasks and why they went where they went")
-async def get_case(case_id: uuid.UUID, uow: Uow, _: OfficeOrOperator) -> CasePublic:
-    return CasePublic.model_validate(await service.case_view(uow, case_id))
+@router.get(
+    "/cases/{case_id}",
+    summary="A case with its tasks and why they went where they went: the office's, its street's, its assignees'",
+)
+async def get_case(case_id: uuid.UUID, uow: Uow, principal: Staff) -> CasePublic:
+    return CasePublic.model_validate(await _inside(uow, case_id, principal))
 
 
-@router.get("/cases/{case_id}/timeline", summary="案件时间线: every step of a case, who, when, why, trace id")
-async def get_timeline(case_id: uuid.UUID, uow: Uow, _: OfficeOrOperator) -> list[TimelineEntry]:
+@router.get(
+    "/cases/{case_id}/timeline",
+    summary="案件时间线: every step of a case, who, when, why, trace id: the office's, its street's, its assignees'",
+)
+async def get_timeline(case_id: uuid.UUID, uow: Uow, principal: Staff) -> list[TimelineEntry]:
+    await _inside(uow, case_id, principal)
     return [TimelineEntry.model_validate(entry) for entry in await service.case_timeline(uow, case_id)]
+
+
+async def _inside(uow: Uow, case_id: uuid.UUID, principal: Principal) -> Case:
+    """The case, if the caller reads its inside (task results, return notes, whistles); else a 403."""
+    case = await service.case_view(uow, case_id)
+    if not reads_inside(principal, case):
+        reason = f"case {case_id}'s notes are read by the office, its street and its assignees only"
+        raise Forbidden(reason, field="case_id", location="path")
+    return case
 
 
 @router.post("/cases/{case_id}/verify", status_code=204, summary="核查 by the case's street: pass or rework")

@@ -7,6 +7,13 @@
 space as NATS intake from the same source. Errors are the spec's array: ``[{"code": 400, "description": …}]``.
 Extensions beside the standard: ``requests/{id}/updates`` (one request's timeline) and ``requests/updates``
 (status changes across requests, ``start_date``/``end_date``/``service_code``/``page``/``page_size``).
+
+Reads need no key and show the public fields only: status, service, dates, a location coarsened to about
+100 m, the public status note (outcome or refusal), and in the update feeds the status changes without their
+descriptions. The inside (description, address, exact place, the street's closing note, every step of the
+timeline with its text) is read with an ``api_key`` (or a bearer token) of the office, or of the case's street
+or assignees; the feed across requests shows step descriptions to the office only. A bad key is refused (403),
+never read as no key.
 """
 
 from __future__ import annotations
@@ -34,9 +41,11 @@ from services.dispatch.api.open311_format import (
     update_of,
     uuid_of,
 )
+from services.dispatch.api.roles import reads_inside
+from services.dispatch.domain import STATUS_AFTER
 from services.dispatch.domain.records import CaseFilter
 from services.dispatch.settings import Settings
-from services.runtime.auth import decode_token
+from services.runtime.auth import Principal, decode_token
 from services.runtime.deps import kit_of
 from services.runtime.errors import DomainError
 
@@ -144,7 +153,7 @@ async def query(request: Request, fmt: str) -> Response:
             filters["since"] = date_of(params.get("start_date"), "start_date") or filters["until"] - DEFAULT_WINDOW
         if status := params.get("status"):
             filters["statuses"] = statuses_of(status)
-        return await _requests(request, filters)
+        return await _requests(request, filters, _reader(request))
 
     return await _answer(fmt, build)
 
@@ -155,7 +164,7 @@ async def query(request: Request, fmt: str) -> Response:
 )
 async def feed(request: Request, fmt: str) -> Response:
     async def build() -> Formatted:
-        params = request.query_params
+        params, reader = request.query_params, _reader(request)
         until = date_of(params.get("end_date"), "end_date") or datetime.now(UTC)
         changes = await service.status_feed(
             kit_of(request).uow(actor="open311"),
@@ -165,7 +174,8 @@ async def feed(request: Request, fmt: str) -> Response:
             page=positive_of(params.get("page"), "page", default=1, most=1_000_000),
             page_size=positive_of(params.get("page_size"), "page_size", default=100, most=MAX_REQUESTS),
         )
-        return Formatted("updates", "update", [update_of(change) for change in changes], 200)
+        inside = reader is not None and reader.has("office")
+        return Formatted("updates", "update", [update_of(change, inside=inside) for change in changes], 200)
 
     return await _answer(fmt, build)
 
@@ -173,7 +183,7 @@ async def feed(request: Request, fmt: str) -> Response:
 @router.get("/requests/{request_id}.{fmt}", summary="One service request")
 async def one(request: Request, request_id: str, fmt: str) -> Response:
     async def build() -> Formatted:
-        found = await _requests(request, {"ids": [uuid_of(request_id)]})
+        found = await _requests(request, {"ids": [uuid_of(request_id)]}, _reader(request))
         if not found.body:
             raise Open311Error(404, f"no service request {request_id}")
         return found
@@ -184,27 +194,44 @@ async def one(request: Request, request_id: str, fmt: str) -> Response:
 @router.get("/requests/{request_id}/updates.{fmt}", summary="Update feed of one request (extension): its timeline")
 async def updates(request: Request, request_id: str, fmt: str) -> Response:
     async def build() -> Formatted:
-        rows = await service.case_timeline(kit_of(request).uow(actor="open311"), uuid_of(request_id))
+        reader, case_id = _reader(request), uuid_of(request_id)
+        case = await service.case_view(kit_of(request).uow(actor="open311"), case_id)
+        rows = await service.case_timeline(kit_of(request).uow(actor="open311"), case_id)
+        inside = reads_inside(reader, case)
         entries = [
             {
                 "update_id": f"{request_id}-{n}",
                 "updated_datetime": r.at.isoformat(),
                 "action": r.action,
-                "description": r.detail,
+                "description": r.detail if inside else None,
             }
             for n, r in enumerate(rows, 1)
+            if inside or r.action in STATUS_AFTER  # outside, a case's status changes only
         ]
         return Formatted("updates", "update", entries, 200)
 
     return await _answer(fmt, build)
 
 
-async def _requests(request: Request, filters: dict[str, Any]) -> Formatted:
+async def _requests(request: Request, filters: dict[str, Any], reader: Principal | None) -> Formatted:
     uow = kit_of(request).uow(actor="open311")
     found = await service.search_cases(uow, CaseFilter(**filters), limit=MAX_REQUESTS)
     items, _ = await service.service_list(kit_of(request).uow(actor="open311"))
     names = {item.item_code: item.name for item in items}
-    return Formatted("service_requests", "request", [request_of(case, primary, names) for case, primary in found], 200)
+    shown = [request_of(case, primary, names, inside=reads_inside(reader, case, primary)) for case, primary in found]
+    return Formatted("service_requests", "request", shown, 200)
+
+
+def _reader(request: Request) -> Principal | None:
+    """Who reads: the ``api_key`` parameter or a bearer token; none is the public, a bad one is refused."""
+    header = request.headers.get("authorization", "")
+    key = request.query_params.get("api_key") or (header[7:].strip() if header.lower().startswith("bearer ") else "")
+    if not key:
+        return None
+    try:
+        return decode_token(kit_settings(request).jwt_secret.get_secret_value(), key)
+    except jwt.InvalidTokenError as error:
+        raise Open311Error(403, f"invalid api_key: {error}") from error
 
 
 def _service(item: Any) -> dict[str, Any]:
@@ -230,6 +257,8 @@ async def _fields(request: Request) -> dict[str, str]:
         if not isinstance(parsed, dict):
             raise Open311Error(400, "body must be a JSON object")
         attributes = parsed.pop("attribute", None) or {}
+        if not isinstance(attributes, dict):
+            raise Open311Error(400, 'attribute must be an object of attribute codes, e.g. {"grid_code": "…"}')
         flat = {k: str(v) for k, v in parsed.items() if v is not None}
         return {**flat, **{f"attribute[{k}]": str(v) for k, v in attributes.items()}}
     return dict(parse_qsl(raw.decode("utf-8", errors="replace"), keep_blank_values=False))

@@ -53,27 +53,40 @@ def render(document: Formatted, fmt: str) -> Response:
     return Response(text, status_code=document.status, media_type="application/json; charset=utf-8")
 
 
-def request_of(case: Case, primary: Task | None, names: dict[str, str]) -> dict[str, Any]:
-    """A case as a GeoReport v2 service request, the fine lifecycle beside the standard fields."""
+COARSE_DIGITS = 3
+"""Decimal places of a public request's lat/long: 0.001° is about 100 m, a block rather than a doorstep."""
+
+
+def request_of(case: Case, primary: Task | None, names: dict[str, str], *, inside: bool) -> dict[str, Any]:
+    """A case as a GeoReport v2 service request, the fine lifecycle beside the standard fields.
+
+    Outside (``inside`` False: no key, or a key not of the office, the case's street or its assignees) a request
+    shows its public fields only: status, service, dates, the block it lies in and the public status note (the
+    typed outcome or the refusal). The reporter's description, the address, the exact place and the street's
+    closing note stay inside: a citizen's report may name people and doorsteps.
+    """
     closed = case.status in STATUSES["closed"]
-    notes = case.refusal or (f"{case.outcome}: {case.closing_note}" if case.outcome else None)
+    if inside:
+        notes = case.refusal or (f"{case.outcome}: {case.closing_note}" if case.outcome else None)
+        place = {"address": case.address, "lat": case.lat, "long": case.long}
+    else:
+        notes = case.outcome or ("不予受理 not accepted" if case.status == CaseStatus.NOT_ACCEPTED else None)
+        place = {"address": None, "lat": _coarse(case.lat), "long": _coarse(case.long)}
     return {
         "service_request_id": str(case.id),
         "status": "closed" if closed else "open",
         "status_notes": notes,
         "service_name": names.get(case.item_code, case.item_code),
         "service_code": case.item_code,
-        "description": case.description,
+        "description": case.description if inside else None,
         "agency_responsible": primary.assignee_code if primary is not None else None,
         "service_notice": None,
         "requested_datetime": case.reported_at.isoformat(),
         "updated_datetime": case.updated_at and case.updated_at.isoformat(),
         "expected_datetime": primary.due_at.isoformat() if primary is not None and primary.due_at else None,
-        "address": case.address,
+        **place,
         "address_id": None,
         "zipcode": None,
-        "lat": case.lat,
-        "long": case.long,
         "media_url": None,
         "linkage_status": case.status,
         "linkage_outcome": case.outcome,
@@ -81,8 +94,9 @@ def request_of(case: Case, primary: Task | None, names: dict[str, str]) -> dict[
     }
 
 
-def update_of(change: StatusChange) -> dict[str, Any]:
-    """One status change in the update feed; ``update_id`` orders the feed and never changes."""
+def update_of(change: StatusChange, *, inside: bool) -> dict[str, Any]:
+    """One status change in the update feed; ``update_id`` orders the feed and never changes. The step's
+    description (who decided what, and why) is shown inside only."""
     entry, status = change.entry, change.status
     return {
         "update_id": str(entry.seq),
@@ -92,8 +106,12 @@ def update_of(change: StatusChange) -> dict[str, Any]:
         "linkage_status": status,
         "updated_datetime": entry.at.isoformat(),
         "action": entry.action,
-        "description": entry.detail,
+        "description": entry.detail if inside else None,
     }
+
+
+def _coarse(degrees: float | None) -> float | None:
+    return None if degrees is None else round(degrees, COARSE_DIGITS)
 
 
 def _xml(document: Formatted) -> bytes:

@@ -10,7 +10,7 @@ from fastapi import APIRouter, Query
 
 from services.dispatch import service
 from services.dispatch.api.policy import AckWithin
-from services.dispatch.api.roles import actor_of
+from services.dispatch.api.roles import actor_of, assignee_of
 from services.dispatch.api.schemas import (
     Completion,
     Decision,
@@ -22,13 +22,13 @@ from services.dispatch.api.schemas import (
 )
 from services.dispatch.domain import DeferralStatus, TaskStatus
 from services.dispatch.service import ReturnTask
-from services.runtime.deps import Office, OfficeOrOperator, Staff
+from services.runtime.deps import Office, Staff
 from services.runtime.deps import UowDep as Uow
 
 router = APIRouter(tags=["tasks"])
 
 
-@router.get("/tasks", summary="An assignee's inbox (待办): a department sees only its own tasks")
+@router.get("/tasks", summary="An assignee's inbox (待办): a department sees only its own tasks, an operator none")
 async def list_tasks(
     uow: Uow,
     principal: Staff,
@@ -47,19 +47,20 @@ async def get_task(task_id: uuid.UUID, uow: Uow, principal: Staff) -> TaskPublic
 
 @router.post("/tasks/{task_id}/acknowledge", status_code=204, summary="签收 (报到 for a whistle)")
 async def acknowledge(task_id: uuid.UUID, uow: Uow, principal: Staff) -> None:
-    await service.acknowledge_task(uow, task_id, actor=actor_of(principal), now=datetime.now(UTC))
+    await service.acknowledge_task(uow, task_id, actor=assignee_of(principal), now=datetime.now(UTC))
 
 
 @router.post("/tasks/{task_id}/complete", status_code=204, summary="办结 with the result (反馈)")
 async def complete(task_id: uuid.UUID, body: Completion, uow: Uow, principal: Staff) -> None:
-    await service.complete_task(uow, task_id, result=body.result, actor=actor_of(principal), now=datetime.now(UTC))
+    actor, now = assignee_of(principal), datetime.now(UTC)
+    await service.complete_task(uow, task_id, result=body.result, actor=actor, now=now)
 
 
 @router.post("/tasks/{task_id}/return", summary="退回: not ours, citing the catalogue and naming who is responsible")
 async def return_(
     task_id: uuid.UUID, body: Return, uow: Uow, principal: Staff, ack_within_h: AckWithin
 ) -> dict[str, object]:
-    actor, now = actor_of(principal), datetime.now(UTC)
+    actor, now = assignee_of(principal), datetime.now(UTC)
     returning = ReturnTask(task_id, body.responsible_body, body.citation, body.reason, actor, now, ack_within_h)
     returned = await service.return_task(uow, returning)
     return {
@@ -73,8 +74,9 @@ async def return_(
 async def request_deferral(
     task_id: uuid.UUID, body: DeferralRequest, uow: Uow, principal: Staff
 ) -> dict[str, uuid.UUID]:
+    actor, now = assignee_of(principal), datetime.now(UTC)
     deferral_id = await service.request_deferral(
-        uow, task_id, reason=body.reason, extension=body.extension, actor=actor_of(principal), now=datetime.now(UTC)
+        uow, task_id, reason=body.reason, extension=body.extension, actor=actor, now=now
     )
     return {"deferral_id": deferral_id}
 
@@ -102,7 +104,7 @@ async def task_deferrals(task_id: uuid.UUID, uow: Uow, principal: Staff) -> list
 @router.get("/deferrals", summary="The office's queue of deferral requests, newest first")
 async def deferral_queue(
     uow: Uow,
-    principal: OfficeOrOperator,
+    principal: Office,
     status: DeferralStatus | None = DeferralStatus.PENDING,
     limit: Annotated[int, Query(ge=1, le=1000)] = 100,
 ) -> list[DeferralPublic]:
