@@ -42,7 +42,9 @@ def nats_conf(name: str) -> str:
 def nats_variables(*names: str) -> set[str]:
     """Environment variables the NATS files read: unquoted ``$NAME`` (quoted ones are subjects like $JS.API)."""
     text = "\n".join(re.sub(r'"[^"]*"', '""', nats_conf(name)) for name in names)
-    return set(re.findall(r"\$([A-Za-z_][A-Za-z0-9_]*)", text))
+    # Less the config's own variables (NAME = [...] at the top, e.g. the generated OUTSIDER_DURABLES).
+    own = set(re.findall(r"^([A-Za-z_][A-Za-z0-9_]*)\s*=", text, re.MULTILINE))
+    return set(re.findall(r"\$([A-Za-z_][A-Za-z0-9_]*)", text)) - own
 
 
 def jetstream_block(name: str) -> str:
@@ -176,24 +178,24 @@ def test_nats_passwords_all_come_from_the_environment() -> None:
             assert value.startswith("$"), f"{name}: literal password {value!r}"
 
 
-def test_every_department_user_is_confined_to_its_own_durable_and_inbox() -> None:
+def test_every_organisation_user_is_confined_to_its_own_durable_in_an_account_of_its_own() -> None:
     text = nats_conf("accounts.conf")
     blocks = re.split(r"(?=\buser:\s*)", text)
-    departments = {}
+    organisations = {}
     for block in blocks:
-        if found := re.match(r"user:\s*dept-([a-z0-9]+)\b", block):
-            departments[found.group(1)] = set(re.findall(r'"([^"]+)"', block))
-    assert {"cgj", "scjg"} <= set(departments)
-    for code, subjects in departments.items():
-        durable = f"dept-{code}"
+        if found := re.match(r"user:\s*((?:dept|street|agency)-[a-z0-9-]+)\b", block):
+            organisations[found.group(1)] = set(re.findall(r'"([^"]+)"', block.split("}\n    ]")[0]))
+    assert {"dept-cgj", "dept-scjg", "street-wulong", "agency-wulong-cgzd"} <= set(organisations)
+    for durable, subjects in organisations.items():
+        code = durable.split("-", 1)[1]
         assert subjects == {
-            "$JS.API.INFO",
-            f"$JS.API.CONSUMER.CREATE.DISPATCH.{durable}.dispatch.task.assigned.v1.{code}",
-            f"$JS.API.CONSUMER.INFO.DISPATCH.{durable}",
-            f"$JS.API.CONSUMER.MSG.NEXT.DISPATCH.{durable}",
+            f"LINKAGE.API.CONSUMER.INFO.DISPATCH.{durable}",
+            f"LINKAGE.API.CONSUMER.MSG.NEXT.DISPATCH.{durable}",
             f"$JS.ACK.DISPATCH.{durable}.>",
-            f"_INBOX_{durable}.>",
-        }, code
+            "_INBOX.>",
+        }, durable
+        assert f'"{durable}" {{' in text, f"{durable} has no account of its own"
+        assert f"dispatch.task.assigned.v1.{code}" in text
 
 
 # ------------------------------------------------------------------------------------------- Kubernetes

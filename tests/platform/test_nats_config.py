@@ -1,0 +1,54 @@
+"""linkage nats-config: the accounts from the organisation register (the real server's verdicts are in
+tests/integration/test_nats_permissions.py)."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+import pytest
+
+from services.platform import nats_config
+from services.platform.cli import main
+from services.platform.errors import PlatformError
+
+REGISTER = {
+    "organisations": [
+        {"code": "cgj", "name": "区城市管理局", "kind": "department"},
+        {"code": "wulong", "name": "五龙街道", "kind": "street"},
+        {"code": "wulong-cgzd", "name": "五龙城管中队", "kind": "agency", "parent_code": "cgj"},
+        {"code": "wulong-1", "name": "一社区", "kind": "community", "parent_code": "wulong"},
+    ]
+}
+
+
+def test_every_department_street_and_agency_gets_a_user_and_communities_none() -> None:
+    orgs = nats_config.organisations_of(REGISTER)
+    assert [org.user for org in orgs] == ["agency-wulong-cgzd", "dept-cgj", "street-wulong"]
+    assert nats_config.password_variable("agency-wulong-cgzd") == "AGENCY_WULONG_CGZD_PASSWORD"
+
+
+@pytest.mark.parametrize("code", ["a.b", "x y", "*", ">", ""])
+def test_a_code_that_is_not_one_subject_token_is_refused_naming_the_row(code: str) -> None:
+    with pytest.raises(PlatformError, match=r"organisations\.1\.code"):
+        nats_config.organisations_of(
+            {"organisations": [REGISTER["organisations"][0], {"code": code, "kind": "street"}]}
+        )
+
+
+def test_the_command_writes_the_accounts_and_lists_the_variables(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    register = tmp_path / "export.json"
+    register.write_text(json.dumps(REGISTER, ensure_ascii=False), encoding="utf-8")
+    assert main(["nats-config", str(register), "-o", str(tmp_path / "accounts.conf")]) == 0
+    text = (tmp_path / "accounts.conf").read_text(encoding="utf-8")
+    assert '"street-wulong" {' in text
+    assert '$JS.API.CONSUMER.MSG.NEXT.DISPATCH.street-wulong", response_type: stream' in text
+    assert "password: $" in text
+    assert "change-me" not in text
+    capsys.readouterr()
+    assert main(["nats-config", str(register), "--variables"]) == 0
+    assert set(capsys.readouterr().out.split()) == {
+        nats_config.password_variable(user) for user in nats_config.users(nats_config.organisations_of(REGISTER))
+    }
