@@ -41,13 +41,8 @@ SETTLE_S = 5.0
 
 
 def demo_module() -> ModuleType:
-    """The catalogue demo, wherever it lives now (it is moving from catalog into the platform package)."""
-    for name in ("services.platform.catalog_demo", "services.catalog.demo"):
-        try:
-            return importlib.import_module(name)
-        except ModuleNotFoundError:
-            continue
-    raise SystemExit("the catalogue demo module was not found")
+    """The catalogue demo (``linkage up --demo``'s), in the platform package."""
+    return importlib.import_module("services.platform.catalog_demo")
 
 
 def demo_items() -> list[ItemDefinition]:
@@ -113,7 +108,10 @@ class Bench:
         return {"Authorization": f"Bearer {mint_token(SECRET, subject=f'bench-{role}', roles=[role])}"}
 
     def load_demo(self) -> None:
-        self.catalog.post("/catalogue/demo", headers=self.office).raise_for_status()
+        """As ``linkage up --demo`` loads it: the catalogue, then each street's list claimed and published."""
+        demo_module().load(
+            str(self.catalog.base_url), lambda *roles: mint_token(SECRET, subject="bench", roles=list(roles))
+        )
 
     def submit(self, n: int) -> httpx.Response:
         body = {

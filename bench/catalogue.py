@@ -111,21 +111,24 @@ async def lookup_in_process(database_url: str, codes: Sequence[str], *, count: i
         await engine.dispose()
 
 
-async def law_change_impact(base_url: str, token: str, *, count: int) -> Measured:
+async def law_change_impact(base_url: str, tokens: Callable[..., str], *, count: int) -> Measured:
     """一对一 impact over the Longsha-size demo catalogue: ``GET /laws/{id}/impact`` for every cited law in turn
-    (law → clauses → tasks → items → published street lists), after loading the demo."""
-    headers = {"Authorization": f"Bearer {token}"}
+    (law → clauses → tasks → items → published street lists), after loading the demo as ``linkage up --demo``
+    does (``tokens(*roles)``: the office's and each street's)."""
+    catalog_demo = importlib.import_module("services.platform.catalog_demo")
+    headers = {"Authorization": f"Bearer {tokens('office')}"}
     async with httpx.AsyncClient(base_url=base_url, headers=headers, timeout=300, trust_env=False) as client:
-        loaded = await client.post("/catalogue/demo")
-        if loaded.status_code >= 400:
-            return Measured(None, f"the demo dataset was refused: {loaded.status_code}")
-        demo = importlib.import_module("services.catalog.demo").demo_catalogue()
+        try:
+            await catalog_demo.load_with(client, tokens)
+        except Exception as error:
+            return Measured(None, f"the demo dataset was refused: {error}")
+        demo = catalog_demo.demo_catalogue()
         cited = sorted({ref.law_id for item in demo.items for ref in item.legal_basis})
         return Measured(await timed(http_probe(client, "/laws/{code}/impact"), cited, count=count), "over HTTP")
 
 
 async def street_list_render(base_url: str, *, count: int) -> Measured:
     """A street's published list page (HTML, public) from the demo's five streets."""
-    streets = sorted(importlib.import_module("services.catalog.demo").STREETS)
+    streets = sorted(importlib.import_module("services.platform.catalog_demo").STREETS)
     async with httpx.AsyncClient(base_url=base_url, timeout=30, trust_env=False) as client:
         return Measured(await timed(http_probe(client, "/public/streets/{code}"), streets, count=count), "over HTTP")

@@ -207,6 +207,6 @@ async def measure_lookups(platform: Platform, infra: Infra, s: Session) -> dict[
         "dispatch_routing_http": await catalogue.lookup_http(
             platform.url("dispatch"), token, codes, count=count, path="/routing/{code}"
         ),
-        "law_change_impact": await catalogue.law_change_impact(platform.url("catalog"), token, count=count),
+        "law_change_impact": await catalogue.law_change_impact(platform.url("catalog"), platform.token, count=count),
         "street_list_render": await catalogue.street_list_render(platform.url("catalog"), count=max(count // 5, 20)),
     }

@@ -16,7 +16,7 @@ from contracts.base import MAX_ITEMS, MAX_ORGANISATIONS
 from contracts.envelope import envelop
 from contracts.events.catalog import AdjustmentOpened, ItemPublished, StreetListPublished
 from contracts.events.dispatch import WhistleBlown
-from services.catalog.demo import demo_catalogue
+from services.platform.catalog_demo import demo_catalogue
 from services.runtime.outbox import DEFAULT_MAX_PAYLOAD
 from tests.contracts.examples import EXAMPLES
 

@@ -7,6 +7,7 @@ CI installs ``chromium`` and ``fonts-noto-cjk``, so a missing browser fails the 
 
 from __future__ import annotations
 
+import asyncio
 import io
 import os
 import subprocess
@@ -18,8 +19,10 @@ import pytest
 import zxingcpp
 from PIL import Image
 
-from services.catalog.demo import STREETS, demo_catalogue
+from services.platform import catalog_demo
+from services.platform.catalog_demo import STREETS, demo_catalogue
 from services.platform.supervisor import ServiceProcesses, ServiceSpec, on_free_ports
+from tests.demo_catalogue import tokens
 from tests.integration.test_catalog_streetlists import item, load, publish_street_list
 from tests.support import JWT_SECRET, bearer, unique
 
@@ -88,10 +91,11 @@ async def test_the_published_page_renders_in_chromium_with_its_qr_code(catalog_u
 
 async def test_with_the_demo_loaded_a_streets_page_shows_its_items_and_its_qr(catalog_url: str, tmp_path: Path) -> None:
     demo = demo_catalogue()
+    # as `linkage up --demo` loads it: the CLI's own (blocking) client against the service process
+    loaded = await asyncio.to_thread(catalog_demo.load, catalog_url, tokens)
     async with httpx.AsyncClient(base_url=catalog_url, timeout=300, trust_env=False) as client:
-        loaded = await client.post("/catalogue/demo", headers=bearer("office"))
-        assert loaded.status_code in (200, 201), loaded.text
         listed = (await client.get("/public/streets")).json()
+    assert set(loaded.published) <= set(STREETS)
     street = "wulong"
     assert street in {entry["street_code"] for entry in listed}
     page = f"{catalog_url}/public/streets/{street}"

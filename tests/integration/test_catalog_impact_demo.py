@@ -8,8 +8,8 @@ import httpx
 import pytest
 
 from services.catalog.app import create_app
-from services.catalog.demo import citing_items, demo_catalogue
 from services.catalog.settings import Settings
+from tests.demo_catalogue import citing_items, demo_load, load_demo
 from tests.support import bearer, serving, settings_env
 
 pytestmark = pytest.mark.integration
@@ -19,13 +19,12 @@ OFFICE = bearer("office")
 @pytest.fixture(scope="module")
 async def demo(nats_url: str, catalog_database: str) -> AsyncIterator[httpx.AsyncClient]:
     async with serving(create_app(Settings(**settings_env(nats_url, catalog_database)))) as client:
-        loaded = await client.post("/catalogue/demo", headers=OFFICE)
-        assert loaded.status_code in (200, 201), loaded.text
+        await load_demo(client)
         yield client
 
 
 async def test_amending_one_clause_reports_exactly_the_items_that_cite_it(demo: httpx.AsyncClient) -> None:
-    load = demo_catalogue()
+    load = demo_load()
     whole_articles = [c for c in load.clauses if not c.paragraph and citing_items(load, c.law_id, c.article)]
     clause = max(whole_articles, key=lambda c: (len(citing_items(load, c.law_id, c.article)), c.law_id, c.article))
     expected = citing_items(load, clause.law_id, clause.article)  # by plain iteration over the generated data
@@ -49,7 +48,7 @@ async def test_amending_one_clause_reports_exactly_the_items_that_cite_it(demo: 
 
 
 async def test_every_cited_law_traces_back_to_the_items_citing_it(demo: httpx.AsyncClient) -> None:
-    load = demo_catalogue()
+    load = demo_load()
     for law in load.laws[:40]:
         expected = citing_items(load, law.law_id)
         found = (await demo.get(f"/laws/{law.law_id}/impact", headers=OFFICE)).json()

@@ -13,8 +13,9 @@ import openpyxl
 import pytest
 
 from services.catalog.app import create_app
-from services.catalog.demo import FIGURES
 from services.catalog.settings import Settings
+from services.platform.catalog_demo import FIGURES
+from tests.demo_catalogue import load_demo
 from tests.support import bearer, serving, settings_env
 from tests.unit.test_catalog_sheets import good_form, workbook
 
@@ -92,12 +93,13 @@ async def test_a_rule_only_the_transaction_sees_is_mapped_back_to_its_row(catalo
 
 
 async def test_the_demo_loads_once_with_the_longsha_figures(catalog: httpx.AsyncClient) -> None:
-    first = await catalog.post("/catalogue/demo", headers=OFFICE)
-    again = await catalog.post("/catalogue/demo", headers=OFFICE)
+    first = await load_demo(catalog)
+    again = await load_demo(catalog)
 
-    assert first.status_code == 201, first.text
-    assert first.json()["version"] is not None
-    assert again.json()["version"] is None
+    assert first.version is not None
+    assert len(first.published) == 5
+    assert again.version is None
+    assert again.published == ()
     _, items = await snapshot(catalog)
     demo = [i for i in items if i["item_code"].startswith("LS-")]
     reference = [i for i in demo if i["list_kind"] != "differentiated"]
@@ -115,7 +117,7 @@ def _tasks(items: list[dict[str, Any]]) -> tuple[int, int]:
 
 @pytest.mark.parametrize("file_format", ["xlsx", "csv", "json"])
 async def test_an_export_imports_back_unchanged(catalog: httpx.AsyncClient, file_format: str) -> None:
-    await catalog.post("/catalogue/demo", headers=OFFICE)
+    await load_demo(catalog)
     before = await snapshot(catalog)
 
     exported = await catalog.get("/catalogue/export", params={"format": file_format}, headers=bearer("operator"))
@@ -144,7 +146,7 @@ async def test_the_export_opens_in_excel_with_chinese_headers(catalog: httpx.Asy
 
 async def test_only_the_office_imports(catalog: httpx.AsyncClient) -> None:
     street = await upload(catalog, "x.xlsx", workbook(good_form()), **bearer("street:wulong"))
-    no_token = await catalog.post("/catalogue/demo")
+    no_token = await catalog.get("/catalogue/export")
     reader = await catalog.get("/catalogue/export", headers=bearer("street:wulong"))
 
     assert (street.status_code, no_token.status_code, reader.status_code) == (403, 401, 403)

@@ -10,8 +10,8 @@ import zipfile
 
 import pytest
 
-from services.catalog.demo import demo_catalogue
 from services.catalog.sheets import FileFormat, FormRejected, write_file, xlsx_form
+from tests.demo_catalogue import demo_load
 from tests.unit.test_catalog_sheets import ITEM_HEADER, good_form, read, rejected, workbook
 
 
@@ -76,7 +76,7 @@ FORMULAS = ('=HYPERLINK("http://evil","点我")', "+1+2", "-3", "@SUM(A1)", "\t=
 
 
 def test_csv_export_guards_every_formula_and_the_file_still_imports_unchanged() -> None:
-    demo = demo_catalogue()
+    demo = demo_load()
     first = demo.items[0]
     task = first.tasks[0].model_copy(update={"text": FORMULAS[1]})
     tricky = first.model_copy(

@@ -11,7 +11,6 @@ import pytest
 
 from contracts.base import TimeUnit
 from contracts.events.catalog import ListKind, TaskParty
-from services.catalog.demo import demo_catalogue
 from services.catalog.domain.library import CatalogueLoad, LawKind
 from services.catalog.sheets import (
     FileFormat,
@@ -24,6 +23,7 @@ from services.catalog.sheets import (
     write_file,
 )
 from services.catalog.sheets.form import HEADERS, chinese, clause_order, numeral, parse_refs
+from tests.demo_catalogue import demo_load
 
 ITEM_HEADER = list(HEADERS["事项与任务"])
 LAW_HEADER = list(HEADERS["法律依据"])
@@ -214,7 +214,7 @@ def test_load_positions_map_back_to_the_cells_they_came_from() -> None:
 
 @pytest.mark.parametrize("file_format", list(FileFormat))
 def test_the_demo_catalogue_survives_every_format_unchanged(file_format: FileFormat) -> None:
-    demo = demo_catalogue()
+    demo = demo_load()
 
     again = read(write_file(demo, file_format), file_format)
 

@@ -1,4 +1,4 @@
-"""Routes to import the catalogue from a file, export it, and load the demo dataset (清单导入导出)."""
+"""Routes to import the catalogue from a file and export it (清单导入导出)."""
 
 from __future__ import annotations
 
@@ -66,9 +66,3 @@ def attachment(filename: str) -> str:
     """RFC 6266: an ASCII fallback for old clients, and the UTF-8 name (清单-v3.xlsx) for every browser."""
     fallback = filename.encode("ascii", "ignore").decode().lstrip("-") or "catalogue"
     return f"attachment; filename=\"catalogue-{fallback}\"; filename*=UTF-8''{quote(filename)}"
-
-
-@router.post("/catalogue/demo", status_code=201, summary="Load the Longsha-shaped demo dataset (idempotent)")
-async def load_demo(uow: UowDep, _: Office) -> ImportReport:
-    outcome = await service.load_demo(uow)
-    return ImportReport(version=outcome.version, diff=outcome.diff, errors=[])

@@ -1,14 +1,12 @@
-"""清单导入导出: load a file as one new catalogue version (all of it or none), export the catalogue in force in
-the same formats, and load the demo dataset."""
+"""清单导入导出: load a file as one new catalogue version (all of it or none), and export the catalogue in force in
+the same formats."""
 
 from __future__ import annotations
 
 import asyncio
 from dataclasses import dataclass
 
-from services.catalog.demo import STREETS, demo_catalogue
 from services.catalog.domain.library import CatalogueLoad
-from services.catalog.service import streetlists
 from services.catalog.service.items import VersionOutcome, load_catalogue
 from services.catalog.sheets import (
     JSON_SHEET,
@@ -93,19 +91,3 @@ async def _in_force(uow: UnitOfWork) -> tuple[CatalogueLoad, int]:
         grids=await store.all_grids(),
     )
     return load, version
-
-
-async def load_demo(uow: UnitOfWork) -> VersionOutcome:
-    """演示数据: the Longsha-shaped dataset, each street's list claimed, reviewed, filed and published (一街一单);
-    loading it again changes nothing and makes no version."""
-    load = demo_catalogue()
-    outcome = await load_catalogue(uow, load)
-    published = {row.street_code for row in await streetlists.published_lists(uow)}
-    for street in sorted(set(STREETS) - published):
-        claimed = [i.item_code for i in load.items if not i.street_codes or street in i.street_codes]
-        await streetlists.claim_items(uow, street, claimed)
-        await streetlists.submit_list(uow, street)
-        await streetlists.review_list(uow, street, approve=True, comments="演示数据：审核通过")
-        await streetlists.file_list(uow, street, filing_no=None)
-        await streetlists.publish_list(uow, street)
-    return outcome

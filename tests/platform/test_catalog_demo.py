@@ -1,17 +1,18 @@
-"""The demo dataset holds Longsha's figures (DOMAIN.md), the same every time."""
+"""The demo dataset holds Longsha's figures (DOMAIN.md), the same every time, in a load the catalogue accepts."""
 
 from __future__ import annotations
 
 from collections import Counter
 
 from contracts.events.catalog import ListKind, TaskParty
-from services.catalog.demo import FIGURES, STREETS, citing_items, demo_catalogue
 from services.catalog.domain.items import ItemSpec, citations
 from services.catalog.domain.library import LawKind, OrgKind, check_citations, check_organisations
+from services.platform.catalog_demo import FIGURES, STREETS
+from tests.demo_catalogue import citing_items, demo_load
 
 
 def test_the_demo_holds_the_longsha_figures() -> None:
-    load = demo_catalogue()
+    load = demo_load()
     reference = [i for i in load.items if i.list_kind is not ListKind.DIFFERENTIATED]
     differentiated = [i for i in load.items if i.list_kind is ListKind.DIFFERENTIATED]
     cited = {(law, article, paragraph) for item in load.items for _, law, article, paragraph in citations(item)}
@@ -37,10 +38,10 @@ def _tasks(items: list[ItemSpec]) -> tuple[int, int]:
 
 
 def test_the_demo_is_deterministic_and_consistent() -> None:
-    load = demo_catalogue()
+    load = demo_load()
 
-    assert demo_catalogue() == load
-    assert demo_catalogue(seed=7) != load
+    assert demo_load() == load
+    assert demo_load(seed=7) != load
     assert len({i.item_code for i in load.items}) == len({i.name for i in load.items}) == 133
     assert len({law.title for law in load.laws}) == 494
     check_citations(load.items, {c.key: True for c in load.clauses})
@@ -52,7 +53,7 @@ def test_the_demo_is_deterministic_and_consistent() -> None:
 
 
 def test_citing_items_counts_independently() -> None:
-    load = demo_catalogue()
+    load = demo_load()
     item = load.items[0]
     ref = item.legal_basis[0]
 
