@@ -208,6 +208,8 @@ class ServiceProcesses:
 
     def _spawn(self, spec: ServiceSpec) -> None:
         env = {**os.environ, "PYTHONUNBUFFERED": "1", **self.env}
+        if spec.name == "catalog":  # its public links and QR codes point where it serves, unless told otherwise
+            env.setdefault("LINKAGE_PUBLIC_BASE_URL", spec.url)
         with self.log_file(spec.name).open("ab") as log:
             log.write(f"\n=== {datetime.now(UTC).isoformat()} {' '.join(spec.command())}\n".encode())
             log.flush()

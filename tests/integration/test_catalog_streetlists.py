@@ -24,6 +24,8 @@ from tests.support import bearer, body, bus, collect, eventually, publish, servi
 
 pytestmark = pytest.mark.integration
 OFFICE = bearer("office")
+PUBLIC_BASE = "https://qingdan.longsha.example"
+"""Where citizens reach the pages: the links' and QR codes' base, whatever the request says."""
 LAW = {"law_id": "L7", "law_title": "黑龙江省城市市容和环境卫生管理条例", "article": "第九条"}
 LIBRARY: dict[str, Any] = {
     "laws": [
@@ -84,7 +86,8 @@ async def publish_street_list(client: httpx.AsyncClient, street: str, codes: lis
 
 @pytest.fixture
 async def catalog(nats_url: str, catalog_database: str) -> AsyncIterator[httpx.AsyncClient]:
-    async with serving(create_app(Settings(**settings_env(nats_url, catalog_database)))) as client:
+    settings = Settings(**settings_env(nats_url, catalog_database), public_base_url=PUBLIC_BASE)
+    async with serving(create_app(settings)) as client:
         yield client
 
 
@@ -191,7 +194,7 @@ async def test_the_published_list_is_public_as_json_jsonld_html_and_qr(
 ) -> None:
     street, _, codes = streets
     await publish_street_list(catalog, street, codes[:2])
-    page = f"http://service/public/streets/{street}"
+    page = f"{PUBLIC_BASE}/public/streets/{street}"
 
     index = {entry["street_code"]: entry for entry in (await catalog.get("/public/streets")).json()}
     assert index[street]["street_name"] == "红星街道"
@@ -247,6 +250,47 @@ async def test_the_published_list_is_public_as_json_jsonld_html_and_qr(
     assert decoded.text == page
     svg = await catalog.get(f"/public/streets/{street}/qr.svg")
     assert (svg.headers["content-type"], b"<svg" in svg.content) == ("image/svg+xml", True)
+
+
+async def test_links_and_qr_codes_point_at_the_public_base_whatever_host_the_request_names(
+    catalog: httpx.AsyncClient, streets: tuple[str, str, list[str]]
+) -> None:
+    street, _, codes = streets
+    await publish_street_list(catalog, street, codes[:1])
+    spoofed = {"Host": "evil.example", "X-Forwarded-Host": "evil.example"}
+
+    index = (await catalog.get("/public/streets", headers=spoofed)).json()
+    html = (await catalog.get(f"/public/streets/{street}", headers=spoofed)).text
+    png = await catalog.get(f"/public/streets/{street}/qr.png", headers=spoofed)
+    svg = (await catalog.get(f"/public/streets/{street}/qr.svg", headers=spoofed)).text
+
+    mine = next(entry for entry in index if entry["street_code"] == street)
+    assert mine["links"]["html"] == f"{PUBLIC_BASE}/public/streets/{street}"
+    assert all(link.startswith(f"{PUBLIC_BASE}/") for link in mine["links"].values())
+    assert "evil.example" not in html
+    assert "evil.example" not in svg
+    [decoded] = zxingcpp.read_barcodes(Image.open(io.BytesIO(png.content)))
+    assert decoded.text == f"{PUBLIC_BASE}/public/streets/{street}"
+
+
+async def test_unset_the_public_base_is_where_linkage_up_serves_never_the_host_header(
+    nats_url: str, catalog_database: str, streets: tuple[str, str, list[str]], catalog: httpx.AsyncClient
+) -> None:
+    street, _, codes = streets
+    await publish_street_list(catalog, street, codes[:1])
+    async with serving(create_app(Settings(**settings_env(nats_url, catalog_database)))) as unset:
+        index = (await unset.get("/public/streets", headers={"Host": "evil.example"})).json()
+
+    mine = next(entry for entry in index if entry["street_code"] == street)
+    assert mine["links"]["html"] == f"http://127.0.0.1:8101/public/streets/{street}"
+
+
+def test_the_public_base_must_be_an_http_address(nats_url: str, catalog_database: str) -> None:
+    for bad in ("qingdan.longsha.example", "ftp://qingdan.longsha.example", "https://x.example/?a=1"):
+        with pytest.raises(ValueError, match="public_base_url"):
+            Settings(**settings_env(nats_url, catalog_database), public_base_url=bad)
+    good = Settings(**settings_env(nats_url, catalog_database), public_base_url="https://x.example/qingdan/")
+    assert good.public_base_url == "https://x.example/qingdan"
 
 
 async def test_the_page_escapes_what_it_shows_and_unknown_streets_are_404(

@@ -1,9 +1,9 @@
 """公示: each street's published list for the public, no token: an HTML page readable on a phone, a QR code
 pointing at it, JSON and CPSV-AP JSON-LD.
 
-The QR code and links carry absolute URLs built from the request (the ``Host`` header, as a proxy passes it
-on), or from the ``public_base_url`` setting when it is set, so a printed code in the service hall
-points at the address citizens can reach.
+The QR code and links carry absolute URLs built from the ``public_base_url`` setting, never from the request:
+a ``Host`` header is whatever the caller sends, and a printed code in the service hall must point at the
+address citizens can reach, not at one a visitor made up.
 """
 
 from __future__ import annotations
@@ -149,10 +149,8 @@ def _links(request: Request, street_code: str) -> Links:
 
 def _page_url(request: Request, street_code: str) -> str:
     settings = kit_of(request).settings
-    base = settings.public_base_url if isinstance(settings, Settings) else None
-    if base:
-        return f"{base.rstrip('/')}{request.app.url_path_for('street_page', street_code=street_code)}"
-    return str(request.url_for("street_page", street_code=street_code))
+    assert isinstance(settings, Settings)
+    return f"{settings.public_base_url}{request.app.url_path_for('street_page', street_code=street_code)}"
 
 
 def _summary(request: Request, found: PublishedList) -> PublishedSummary:
