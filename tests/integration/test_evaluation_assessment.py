@@ -9,15 +9,15 @@ from typing import Any
 import httpx
 import pytest
 
+from contracts.base import DISTRICT_TZ
 from services.evaluation.app import create_app
-from services.evaluation.domain.periods import DISTRICT_TIME
 from services.evaluation.settings import Settings
 from services.platform.evaluation_demo import year
 from tests.integration.test_evaluation_projection import send_all
 from tests.support import bearer, bus, eventually, serving, settings_env, unique
 
 pytestmark = pytest.mark.integration
-TODAY = datetime.now(DISTRICT_TIME).date()
+TODAY = datetime.now(DISTRICT_TZ).date()
 OPEN = {"from": str(TODAY - timedelta(days=30)), "to": str(TODAY)}
 CLOSED = {"from": "2022-01-01", "to": "2022-03-31"}
 GOOD = {"responsiveness": 5, "quality": 4, "cooperation": 3}

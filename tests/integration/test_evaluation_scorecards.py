@@ -12,9 +12,9 @@ import httpx
 import pytest
 
 from contracts import decode
+from contracts.base import DISTRICT_TZ
 from contracts.events.evaluation import ScorecardPublished
 from services.evaluation.app import create_app
-from services.evaluation.domain.periods import DISTRICT_TIME
 from services.evaluation.settings import Settings
 from services.platform.evaluation_demo import year
 from tests.integration.test_evaluation_projection import send_all
@@ -22,7 +22,7 @@ from tests.support import bearer, bus, eventually, serving, settings_env, unique
 
 pytestmark = pytest.mark.integration
 OFFICE = bearer("office")
-TODAY = datetime.now(DISTRICT_TIME).date()
+TODAY = datetime.now(DISTRICT_TZ).date()
 START = TODAY - timedelta(days=90)
 PERIOD = {"from": str(START), "to": str(TODAY)}
 HIGHER_IS_BETTER = {"closure_rate", "on_time_closure", "acknowledged_on_time", "satisfaction", "whistle_report_in"}
@@ -68,11 +68,11 @@ async def published(nats_url: str, org: str) -> dict[str, ScorecardPublished]:
 async def test_scorecards_combine_figures_and_ratings_by_kind(evaluation: httpx.AsyncClient, nats_url: str) -> None:
     tag = "-" + unique("s")[-6:]
     agency, department, street = f"sfs{tag}", f"cgj{tag}", f"longsha{tag}"
-    first = datetime.combine(START, datetime.min.time(), DISTRICT_TIME).astimezone(UTC)
+    first = datetime.combine(START, datetime.min.time(), DISTRICT_TZ).astimezone(UTC)
     scenarios, events = year(600, seed=11, start=first, tag=tag)
     async with bus(nats_url) as (_, js):
         await send_all(js, events)
-    after = datetime.combine(TODAY + timedelta(days=1), datetime.min.time(), DISTRICT_TIME)
+    after = datetime.combine(TODAY + timedelta(days=1), datetime.min.time(), DISTRICT_TZ)
     accepted = sum(1 for s in scenarios if s.department == agency and s.accepted_at < after)
 
     async def projected() -> bool:

@@ -1,7 +1,6 @@
 """Evaluation rules (评价规则), pure: periods, indicator definitions, facts, figures, assessment, accountability."""
 
 from services.evaluation.domain.periods import (
-    DISTRICT_TIME,
     TASKS_ASSIGNED,
     AssigneeCount,
     IndicatorDefinition,
@@ -12,7 +11,6 @@ from services.evaluation.domain.periods import (
 )
 
 __all__ = [
-    "DISTRICT_TIME",
     "TASKS_ASSIGNED",
     "AssigneeCount",
     "IndicatorDefinition",

@@ -7,8 +7,8 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import datetime
 
+from contracts.base import DISTRICT_TZ
 from services.evaluation.domain.facts import CaseFacts, TaskFacts
-from services.evaluation.domain.periods import DISTRICT_TIME
 
 TITLE = "依单履职问责告知书"
 ISSUER = "区委编办 (the organisation office)"
@@ -22,7 +22,7 @@ class Moment:
 
     @property
     def local(self) -> str:
-        return self.at.astimezone(DISTRICT_TIME).strftime("%Y-%m-%d %H:%M")
+        return self.at.astimezone(DISTRICT_TZ).strftime("%Y-%m-%d %H:%M")
 
 
 @dataclass(frozen=True)

@@ -4,12 +4,10 @@ from __future__ import annotations
 
 from collections.abc import Iterable
 from dataclasses import dataclass
-from datetime import UTC, date, datetime, time, timedelta, timezone
+from datetime import UTC, date, datetime, time, timedelta
 
+from contracts.base import DISTRICT_TZ
 from contracts.events.dispatch import TaskAssigned, TaskRole
-
-DISTRICT_TIME = timezone(timedelta(hours=8), "CST")
-"""China Standard Time: the district's calendar days bound every period. China keeps no daylight saving."""
 
 
 @dataclass(frozen=True)
@@ -68,8 +66,8 @@ class Period:
 
     def bounds(self) -> tuple[datetime, datetime]:
         """[first instant, first instant after) of the period, in UTC for the database."""
-        first = datetime.combine(self.start, time(), DISTRICT_TIME)
-        after = datetime.combine(self.end + timedelta(days=1), time(), DISTRICT_TIME)
+        first = datetime.combine(self.start, time(), DISTRICT_TZ)
+        after = datetime.combine(self.end + timedelta(days=1), time(), DISTRICT_TZ)
         return first.astimezone(UTC), after.astimezone(UTC)
 
 

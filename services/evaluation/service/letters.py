@@ -5,9 +5,9 @@ from __future__ import annotations
 import uuid
 from dataclasses import dataclass
 
+from contracts.base import DISTRICT_TZ
 from services.evaluation.domain.accountability import DISMISSED, METHOD, PROPOSED, SITUATION, Method, Situation
 from services.evaluation.domain.letters import EvidenceCase, timeline
-from services.evaluation.domain.periods import DISTRICT_TIME
 from services.evaluation.store.facts import FactStore
 from services.evaluation.store.findings import Finding, FindingStore
 from services.runtime.errors import Conflict, NotFound
@@ -44,7 +44,7 @@ async def letter(uow: UnitOfWork, finding_id: uuid.UUID) -> Letter:
 def paragraphs(letter: Letter) -> list[str]:
     """The letter's body, the same words in its HTML and its PDF."""
     f, respond_by = letter.finding, letter.finding.respond_by
-    due = respond_by.astimezone(DISTRICT_TIME).strftime("%Y年%m月%d日 %H:%M") if respond_by else "—"
+    due = respond_by.astimezone(DISTRICT_TZ).strftime("%Y年%m月%d日 %H:%M") if respond_by else "—"
     return [
         f"{f.org_code}：",
         f"经对 {f.period_start} 至 {f.period_end} 期间案件办理数据核查，你单位存在“{letter.situation.name}”情形"
