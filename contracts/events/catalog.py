@@ -20,6 +20,7 @@ from contracts.base import (
     IntegrationEvent,
     TimeLimit,
 )
+from contracts.geo import GeoPolygon
 
 
 class ListKind(StrEnum):
@@ -119,6 +120,9 @@ class GridMapped(IntegrationEvent):
     grid_code: str = Field(pattern=CODE_PATTERN, description="Grid code")
     street_code: str = Field(pattern=CODE_PATTERN, description="Street (街道) the grid lies in")
     version: int = Field(ge=1, description="Catalogue version that carries the mapping")
+    geometry: GeoPolygon | None = Field(
+        default=None, description="The grid's outline (GeoJSON Polygon, WGS84), for placing a reported point (v1.1)"
+    )
 
 
 class LawChangeKind(StrEnum):

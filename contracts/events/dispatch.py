@@ -22,6 +22,36 @@ class CaseAccepted(IntegrationEvent):
     source_id: str = Field(description="The reporting system's own case id")
     item_code: str = Field(pattern=CODE_PATTERN, description="Catalogue item")
     street_code: str = Field(pattern=CODE_PATTERN, description="Street the case lies in")
+    kind: str = Field(
+        default="report",
+        description="Case kind: report (上报), assisted (帮办代办, 小龙帮办) or elderly (适老), counted apart (v1.1)",
+    )
+    by_hand: bool = Field(default=False, description="Dispatched by hand by the office out of triage (人工派遣, v1.1)")
+
+
+class CaseTriaged(IntegrationEvent):
+    """待人工派遣: routing could not place the case; it waits in the office's triage queue, with the reason."""
+
+    TYPE: ClassVar[str] = "dispatch.case.triaged.v1"
+
+    case_id: uuid.UUID = Field(description="Linkage case id")
+    source_system: str = Field(description="Reporting system")
+    source_id: str = Field(description="The reporting system's own case id")
+    item_code: str = Field(pattern=CODE_PATTERN, description="Catalogue item the report named")
+    kind: str = Field(default="report", description="Case kind: report, assisted (帮办代办) or elderly (适老)")
+    reason: str = Field(min_length=1, description="Why routing could not place it")
+
+
+class CaseReopened(IntegrationEvent):
+    """重新打开: a closed case opened again (once, within the set window) and dispatched to its assignee again."""
+
+    TYPE: ClassVar[str] = "dispatch.case.reopened.v1"
+
+    case_id: uuid.UUID = Field(description="Linkage case id")
+    source_system: str = Field(description="Reporting system")
+    source_id: str = Field(description="The reporting system's own case id")
+    reason: str = Field(min_length=1, description="Why, in the reopener's words")
+    reopened_at: datetime = Field(description="When")
 
 
 class CaseNotAccepted(IntegrationEvent):

@@ -20,7 +20,12 @@ class CaseReported(IntegrationEvent):
         min_length=1, max_length=128, description="The reporting system's own case id; intake is idempotent on it"
     )
     item_code: str = Field(pattern=CODE_PATTERN, description="Catalogue item (事项) the case falls under")
-    grid_code: str = Field(pattern=CODE_PATTERN, description="Grid (网格) where the case was found")
+    grid_code: str | None = Field(
+        default=None,
+        pattern=CODE_PATTERN,
+        description="Grid (网格) where the case was found; optional from v1.1: without it dispatch places lat/long "
+        "in a grid, and a case it cannot place waits in the office's triage queue (人工派遣)",
+    )
     street_code: str | None = Field(
         default=None, pattern=CODE_PATTERN, description="Street (街道), when the reporter knows it"
     )

@@ -22,6 +22,7 @@ from contracts.events.catalog import (
     StreetListPublished,
     TaskParty,
 )
+from contracts.geo import GeoPolygon
 
 ADJUSTMENT = uuid.UUID("00000000-0000-4000-8000-0000000000a1")
 CLAUSE = ClauseRef(law_id="L1", law_title="城市市容和环境卫生管理条例", article="第十条")
@@ -46,7 +47,12 @@ DEFINITION = ItemDefinition(
 CATALOG_EXAMPLES: dict[type[IntegrationEvent], IntegrationEvent] = {
     ItemPublished: ItemPublished(**DEFINITION.model_dump(), version=3, effective_from=date(2026, 1, 1)),
     ItemRetired: ItemRetired(item_code="GX-001", version=4, reason="职责调整"),
-    GridMapped: GridMapped(grid_code="g-001", street_code="hongxing", version=3),
+    GridMapped: GridMapped(
+        grid_code="g-001",
+        street_code="hongxing",
+        version=3,
+        geometry=GeoPolygon(coordinates=[[(123.9, 47.34), (123.91, 47.34), (123.91, 47.35), (123.9, 47.34)]]),
+    ),
     StreetListPublished: StreetListPublished(
         street_code="hongxing", revision=1, item_codes=("GX-001",), filing_no="龙编备〔2026〕1号", catalogue_version=3
     ),

@@ -13,6 +13,8 @@ from contracts.events.dispatch import (
     CaseNotAccepted,
     CaseOutcome,
     CaseRated,
+    CaseReopened,
+    CaseTriaged,
     CaseVerified,
     DeferralRejected,
     DeferralRequested,
@@ -38,6 +40,12 @@ DISPATCH_EXAMPLES: dict[type[IntegrationEvent], IntegrationEvent] = {
         case_id=CASE, source_system="smartcity", source_id="1", item_code="GX-001", street_code="hongxing"
     ),
     CaseNotAccepted: CaseNotAccepted(case_id=CASE, source_system="smartcity", source_id="1", reason="事项不在清单内"),
+    CaseTriaged: CaseTriaged(
+        case_id=CASE, source_system="smartcity", source_id="1", item_code="GX-001", reason="坐标不在任何网格内"
+    ),
+    CaseReopened: CaseReopened(
+        case_id=CASE, source_system="smartcity", source_id="1", reason="问题复发", reopened_at=NOW
+    ),
     TaskAssigned: TaskAssigned(
         task_id=TASK,
         case_id=CASE,

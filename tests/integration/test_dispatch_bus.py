@@ -101,19 +101,21 @@ async def test_case_is_routed_to_the_responsible_body_once_per_source_id(
     assert {t["assignee_code"] for t in case["tasks"]} == {department, helper}  # type: ignore[attr-defined]
 
 
-async def test_unknown_item_gets_a_not_accepted_case_with_the_reason(
+async def test_an_unknown_item_waits_in_the_offices_triage_queue_with_the_reason(
     dispatch: httpx.AsyncClient, nats_url: str
 ) -> None:
+    """Not a refusal: the catalogue projection may lag, or the reporter mis-coded it; the office decides (人工派遣)."""
     async with bus(nats_url) as (_, js):
         source_id = unique("sc")
         await publish(js, report(unique("NOPE"), unique("grid"), source_id))
-        refused = await collect(
-            js, "dispatch.case.not_accepted.v1", count=1, where=lambda d: d["source_id"] == source_id
-        )
-    data = body(refused[0])["data"]
+        triaged = await collect(js, "dispatch.case.triaged.v1", count=1, where=lambda d: d["source_id"] == source_id)
+    data = body(triaged[0])["data"]
     assert "not in the catalogue" in data["reason"]
     timeline = await dispatch.get(f"/cases/{data['case_id']}/timeline", headers=OFFICE)
-    assert [entry["action"] for entry in timeline.json()] == ["reported", "not_accepted"]
+    assert [entry["action"] for entry in timeline.json()] == ["reported", "triaged"]
+    case = (await dispatch.get(f"/cases/{data['case_id']}", headers=OFFICE)).json()
+    assert (case["status"], case["refusal"]) == ("triage", None)
+    assert "not in the catalogue" in case["triage_reason"]
 
 
 async def test_unparseable_intake_lands_in_dead_letters_and_the_loop_carries_on(

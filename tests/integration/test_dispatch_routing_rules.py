@@ -1,5 +1,6 @@
 """Routing rules against a real NATS and Postgres: street lists (一街一单), admissions (准入), whistles (吹哨) and
-effective dates, each projected from its producer's events and named in the routing reason and the timeline."""
+effective dates, each projected from its producer's events and named in the routing reason and the timeline.
+The outside-list rule refuses only the street's part (its street task): the responsible department acts anyway."""
 
 from __future__ import annotations
 
@@ -17,7 +18,15 @@ from fastapi import FastAPI
 from contracts import IntegrationEvent, TimeLimit
 from contracts.base import TimeUnit
 from contracts.events.admission import ApplicationApproved, ApplicationKind
-from contracts.events.catalog import GridMapped, ItemDefinition, ItemPublished, ListKind, StreetListPublished
+from contracts.events.catalog import (
+    DutyTask,
+    GridMapped,
+    ItemDefinition,
+    ItemPublished,
+    ListKind,
+    StreetListPublished,
+    TaskParty,
+)
 from contracts.events.intake import CaseReported
 from services.dispatch.app import create_app
 from services.dispatch.settings import Settings
@@ -104,7 +113,12 @@ def published(
         time_limit=TimeLimit(value=3, unit=TimeUnit.WORKING_DAY),
         version=version,
         effective_from=effective_from,
+        tasks=(DutyTask(party=TaskParty.STREET, text="劝导占道经营者"),),
     )
+
+
+def assignees(case: dict[str, Any]) -> list[str]:
+    return [task["assignee_code"] for task in case["tasks"]]
 
 
 @pytest.fixture(scope="module")
@@ -142,11 +156,16 @@ async def test_a_street_with_a_published_list_gets_only_its_items_and_the_newest
     accepted_entry = next(e for e in await world.timeline(accepted["id"]) if e["action"] == "accepted")
     assert "street-list rule" in accepted_entry["detail"]
 
-    refused = await world.report(unlisted, grid)
-    assert refused["status"] == "not_accepted"
-    assert refused["refusal"].startswith(f"street-list rule (一街一单): street {street}'s published list (r2")
-    assert "no approved admission or open whistle covers it" in refused["refusal"]
-    assert [e["action"] for e in await world.timeline(refused["id"])] == ["reported", "not_accepted"]
+    assert assignees(accepted) == [owner, street]  # the item's street task is the street's own task
+    assert "街道职责任务" in accepted["tasks"][1]["routing_reason"]
+
+    dropped = await world.report(unlisted, grid)
+    assert dropped["status"] == "dispatched"
+    assert assignees(dropped) == [owner]  # only the street's part is refused
+    reason = dropped["tasks"][0]["routing_reason"]
+    assert f"street-list rule (一街一单): street {street}'s published list (r2" in reason
+    assert "no approved admission or open whistle covers it: the street's part is refused" in reason
+    assert [e["action"] for e in await world.timeline(dropped["id"])] == ["reported", "accepted", "assigned"]
 
 
 async def test_a_street_without_a_list_falls_back_to_the_streets_the_item_names(world: World) -> None:
@@ -154,9 +173,10 @@ async def test_a_street_without_a_list_falls_back_to_the_streets_the_item_names(
     await world.send(published(code, owner, version=1, effective_from=date(2026, 1, 1), streets=("elsewhere",)))
     await world.street(grid, street)
     await projected(world, code, 1)
-    refused = await world.report(code, grid)
-    assert refused["status"] == "not_accepted"
-    assert refused["refusal"].startswith(f"item-streets rule (street {street} has no published list yet)")
+    dropped = await world.report(code, grid)
+    assert dropped["status"] == "dispatched"
+    assert assignees(dropped) == [owner]
+    assert f"item-streets rule (street {street} has no published list yet)" in dropped["tasks"][0]["routing_reason"]
 
 
 async def test_an_approved_admission_covers_an_item_off_the_streets_list(world: World) -> None:
@@ -166,7 +186,7 @@ async def test_an_approved_admission_covers_an_item_off_the_streets_list(world: 
     await world.street_list(street, 1, unique("OTHER"))
     await projected(world, code, 1)
     await eventually(lambda: world.rows(street_lists, street_code=street), timeout=60)
-    assert (await world.report(code, grid))["status"] == "not_accepted"
+    assert assignees(await world.report(code, grid)) == [owner]  # off the list: the department only
 
     application = uuid.uuid4()
     definition = published(code, owner, version=1, effective_from=date(2026, 1, 1), streets=(street,))
@@ -187,6 +207,7 @@ async def test_an_approved_admission_covers_an_item_off_the_streets_list(world: 
     await eventually(lambda: world.rows(admissions, application_id=application), timeout=60)
     case = await world.report(code, grid)
     assert case["status"] == "dispatched"
+    assert assignees(case) == [owner, street]
     assert f"approved admission {application} (准入) covers it" in case["tasks"][0]["routing_reason"]
     assert len(await world.rows(admissions, item_code=code)) == 1  # a removal covers nothing
 
@@ -214,8 +235,8 @@ async def test_an_open_whistle_on_the_street_covers_new_cases_of_its_item(world:
     closure_of_second = await world.client.post(f"/cases/{covered['id']}/close", json=closure, headers=street_token)
     assert closure_of_second.is_success
     after = await world.report(code, grid)
-    assert after["status"] == "not_accepted"  # the whistle's case is closed: the list rules again
-    assert after["refusal"].startswith("street-list rule")
+    assert assignees(after) == [owner]  # the whistle's case is closed: the list rules the street's part again
+    assert "street-list rule" in after["tasks"][0]["routing_reason"]
 
 
 async def test_a_version_ahead_of_its_effective_date_waits_and_the_previous_one_routes(world: World) -> None:
@@ -230,7 +251,8 @@ async def test_a_version_ahead_of_its_effective_date_waits_and_the_previous_one_
 
     case = await world.report(code, grid)
     assert case["status"] == "dispatched"
-    assert [(t["assignee_code"], t["catalogue_version"]) for t in case["tasks"]] == [(old_owner, 1)]
+    assert [(t["assignee_code"], t["catalogue_version"]) for t in case["tasks"]][0] == (old_owner, 1)
+    assert {t["catalogue_version"] for t in case["tasks"]} == {1}
     services = (await world.client.get("/open311/v2/services.json")).json()
     assert "catalogue v1" in next(s for s in services if s["service_code"] == code)["description"]
 

@@ -43,14 +43,17 @@ def test_the_street_the_reporter_names_wins_over_the_grid_map() -> None:
     assert route(item_code="GX-001", entry=ENTRY, reported_street="s2", grid_street="s1").street_code == "s2"
 
 
-def test_cases_off_the_catalogue_are_refused_with_a_reason() -> None:
-    assert "not in the catalogue" in (
-        route(item_code="X", entry=None, reported_street="s", grid_street=None).refusal or ""
-    )
+def test_a_retired_item_is_refused_and_what_routing_cannot_place_goes_to_triage() -> None:
+    unknown = route(item_code="X", entry=None, reported_street="s", grid_street=None)
+    assert unknown.refusal is None
+    assert "not in the catalogue" in (unknown.triage or "")
     retired = RoutingEntry(**{**ENTRY.__dict__, "retired": True})
-    assert "retired" in (route(item_code="GX-001", entry=retired, reported_street="s", grid_street=None).refusal or "")
+    refused = route(item_code="GX-001", entry=retired, reported_street="s", grid_street=None)
+    assert "retired" in (refused.refusal or "")
+    assert refused.triage is None
     nowhere = route(item_code="GX-001", entry=ENTRY, reported_street=None, grid_street=None)
-    assert "no known street" in (nowhere.refusal or "")
+    assert nowhere.refusal is None
+    assert "no known street" in (nowhere.triage or "")
     assert nowhere.assignments == ()
 
 
@@ -59,10 +62,10 @@ def test_without_a_published_list_a_street_falls_back_to_the_streets_the_item_na
     accepted = route(item_code="GX-001", entry=listed, reported_street="s1", grid_street=None)
     assert accepted.refusal is None
     assert "item-streets rule" in (accepted.street_rule or "")
-    refused = route(item_code="GX-001", entry=listed, reported_street="s2", grid_street=None)
-    assert refused.refusal is not None
-    assert refused.refusal.startswith("item-streets rule (street s2 has no published list yet)")
-    assert "names streets s1, not s2" in refused.refusal
+    dropped = route(item_code="GX-001", entry=listed, reported_street="s2", grid_street=None)
+    assert dropped.refusal is None and dropped.street_dropped
+    assert (dropped.street_rule or "").startswith("item-streets rule (street s2 has no published list yet)")
+    assert "names streets s1, not s2" in (dropped.street_rule or "")
     anywhere = route(item_code="GX-001", entry=ENTRY, reported_street="s9", grid_street=None)
     assert "district-wide duty" in (anywhere.street_rule or "")
 
@@ -78,12 +81,33 @@ def test_a_published_list_decides_over_the_streets_the_item_names() -> None:
     )
     assert on_list.refusal is None
     assert "street-list rule (一街一单)" in (on_list.street_rule or "")
-    assert "r3, 备案 长备〔2026〕1号" in on_list.assignments[0].reason  # the routing reason says which rule let it in
+    assert "r3, 备案 长备〔2026〕1号" in (on_list.street_rule or "")  # the routing says which rule let it in
 
     off_list = route(item_code="GX-001", entry=ENTRY, reported_street="s2", grid_street=None, street_list=LIST_S2)
-    assert off_list.refusal is not None
-    assert off_list.refusal.startswith("street-list rule (一街一单): street s2's published list")
-    assert "does not hold item GX-001, and no approved admission or open whistle covers it" in off_list.refusal
+    assert off_list.refusal is None and off_list.street_dropped
+    assert (off_list.street_rule or "").startswith("street-list rule (一街一单): street s2's published list")
+    assert "does not hold item GX-001, and no approved admission or open whistle covers it" in (
+        off_list.street_rule or ""
+    )
+
+
+def test_the_outside_list_rule_refuses_only_the_streets_part() -> None:
+    """The street's tasks go only where its list allows; the responsible department acts either way."""
+    with_street_tasks = RoutingEntry(**{**ENTRY.__dict__, "street_tasks": ("劝导占道经营者",)})
+    on_list = route(
+        item_code="GX-001", entry=with_street_tasks, reported_street="s1", grid_street=None, street_list=LIST_S1
+    )
+    assert [(a.assignee_code, a.role) for a in on_list.assignments] == [
+        ("cgj", TaskRole.PRIMARY),
+        ("scjg", TaskRole.CO_OPERATING),
+        ("s1", TaskRole.CO_OPERATING),
+    ]
+    assert "劝导占道经营者" in on_list.assignments[-1].reason
+    off_list = route(
+        item_code="GX-001", entry=with_street_tasks, reported_street="s2", grid_street=None, street_list=LIST_S2
+    )
+    assert [a.assignee_code for a in off_list.assignments] == ["cgj", "scjg"]
+    assert off_list.street_code == "s2"
 
 
 def test_an_approved_admission_or_an_open_whistle_covers_an_item_off_the_list() -> None:

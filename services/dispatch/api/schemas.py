@@ -49,12 +49,20 @@ class CasePublic(BaseModel):
     source_system: str
     source_id: str
     item_code: str
-    grid_code: str
+    grid_code: str | None = Field(description="Grid (网格): as reported, or the grid its point lies in")
     street_code: str | None
     description: str
     status: str
     refusal: str | None
     reported_at: datetime
+    kind: str = Field(default="report", description="report, assisted (帮办代办) or elderly (适老)")
+    recorded_by: str | None = Field(default=None, description="The helper who recorded it for a resident")
+    address: str | None = None
+    lat: float | None = None
+    long: float | None = None
+    placement: str | None = Field(default=None, description="How the grid was found (named, or the point placed)")
+    triage_reason: str | None = Field(default=None, description="人工派遣: why routing could not place the case")
+    reopen_count: int = 0
     outcome: str | None = None
     outcome_body: str | None = None
     satisfied: bool | None = None

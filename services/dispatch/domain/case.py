@@ -6,12 +6,22 @@ from __future__ import annotations
 
 import uuid
 from dataclasses import dataclass, replace
-from datetime import datetime
+from datetime import datetime, timedelta
+from enum import StrEnum
 from typing import cast
 
 from contracts import TimeLimit
 from contracts.events.dispatch import CaseOutcome, OverdueStage, TaskRole
 from services.dispatch.domain.lifecycle import LIVE_TASK, CaseStatus, TaskStatus, case_move, check_closure, task_move
+
+
+class CaseKind(StrEnum):
+    """案件类型: what kind of request a case is; each kind has its own time limit and counts."""
+
+    REPORT = "report"  # 上报: a problem reported (12345, grid worker, citizen)
+    ASSISTED = "assisted"  # 帮办代办 (小龙帮办): a helper handles a service for a resident
+    ELDERLY = "elderly"  # 适老: a request from or for an elderly resident, served first
+
 
 SATISFIED_FROM = 4
 """满意度: a score of 4 or 5 counts as satisfied (满意), as the 12345 evaluation counts it."""
@@ -121,7 +131,7 @@ class Case:
     source_system: str
     source_id: str
     item_code: str
-    grid_code: str
+    grid_code: str | None
     street_code: str | None
     description: str
     status: CaseStatus
@@ -140,6 +150,11 @@ class Case:
     score: int | None = None
     rework_count: int = 0
     return_count: int = 0
+    triage_reason: str | None = None
+    placement: str | None = None
+    reopen_count: int = 0
+    kind: CaseKind = CaseKind.REPORT
+    recorded_by: str | None = None
     tasks: tuple[Task, ...] = ()
 
     def moved(self, action: str) -> CaseStatus:
@@ -213,6 +228,41 @@ class Case:
     def rate(self, score: int) -> Case:
         """满意度: the reporter's score; 4 and 5 count as satisfied."""
         return replace(self, status=self.moved("rate"), score=score, satisfied=satisfied(score))
+
+    def assigned_by_hand(self, street_code: str) -> Case:
+        """人工派遣: the office takes the case out of triage, in the street it names (or the one it had)."""
+        return replace(self, status=self.moved("assign_by_hand"), street_code=street_code)
+
+    def refused(self, reason: str) -> Case:
+        """不予受理 by the office, out of triage: the reason is what the reporter reads."""
+        return replace(self, status=self.moved("refuse"), refusal=reason)
+
+    def reopen(self, *, now: datetime, window: timedelta) -> Case:
+        """重新打开: a closed case opens again, once, within ``window`` of its closing; the old outcome goes."""
+        status = self.moved("reopen")
+        if self.reopen_count >= MAX_REOPENS:
+            raise ReopenRefused(f"the case was reopened {self.reopen_count} time(s) already; {MAX_REOPENS} at most")
+        if self.closed_at is None or now > self.closed_at + window:
+            raise ReopenRefused(f"the case can be reopened within {window.days} day(s) of its closing only")
+        return replace(
+            self,
+            status=status,
+            reopen_count=self.reopen_count + 1,
+            outcome=None,
+            outcome_body=None,
+            closing_note=None,
+            closed_at=None,
+            satisfied=None,
+            score=None,
+        )
+
+
+MAX_REOPENS = 1
+"""A case reopens once (as the Open311 anchors allow); after that a new report is a new case."""
+
+
+class ReopenRefused(ValueError):
+    """Reopening refused: too late, or reopened already."""
 
 
 def satisfied(score: int) -> bool:

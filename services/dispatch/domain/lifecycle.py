@@ -18,7 +18,8 @@ class CaseStatus(StrEnum):
     """案件状态, in lifecycle order."""
 
     REPORTED = "reported"  # 上报
-    NOT_ACCEPTED = "not_accepted"  # 不予受理
+    NOT_ACCEPTED = "not_accepted"  # 不予受理: a true refusal only
+    TRIAGE = "triage"  # 待人工派遣: routing could not place it; the office assigns it by hand or refuses it
     DISPATCHED = "dispatched"  # 已派遣 (受理 and 派遣 happen in one step)
     ARBITRATION = "arbitration"  # 待区级仲裁: a return the catalogue does not settle
     HANDLED = "handled"  # 已处置, awaiting the street's verification (待核查)
@@ -42,7 +43,10 @@ LIVE_TASK = frozenset({TaskStatus.ASSIGNED, TaskStatus.ACKNOWLEDGED, TaskStatus.
 
 CASE_MOVES: Mapping[str, Mapping[CaseStatus, CaseStatus]] = {
     "accept": {CaseStatus.REPORTED: CaseStatus.DISPATCHED},
-    "refuse": {CaseStatus.REPORTED: CaseStatus.NOT_ACCEPTED},
+    "refuse": {CaseStatus.REPORTED: CaseStatus.NOT_ACCEPTED, CaseStatus.TRIAGE: CaseStatus.NOT_ACCEPTED},
+    "triage": {CaseStatus.REPORTED: CaseStatus.TRIAGE},
+    "assign_by_hand": {CaseStatus.TRIAGE: CaseStatus.DISPATCHED},
+    "reopen": {CaseStatus.CLOSED: CaseStatus.DISPATCHED, CaseStatus.RATED: CaseStatus.DISPATCHED},
     "escalate": {CaseStatus.DISPATCHED: CaseStatus.ARBITRATION},
     "arbitrate": {CaseStatus.ARBITRATION: CaseStatus.DISPATCHED},
     "reroute": {CaseStatus.DISPATCHED: CaseStatus.DISPATCHED},
@@ -66,6 +70,10 @@ TASK_MOVES: Mapping[str, Mapping[TaskStatus, TaskStatus]] = {
 STATUS_AFTER: Mapping[str, CaseStatus] = {
     "reported": CaseStatus.REPORTED,
     "not_accepted": CaseStatus.NOT_ACCEPTED,
+    "triaged": CaseStatus.TRIAGE,
+    "dispatched_by_hand": CaseStatus.DISPATCHED,
+    "refused": CaseStatus.NOT_ACCEPTED,
+    "reopened": CaseStatus.DISPATCHED,
     "accepted": CaseStatus.DISPATCHED,
     "arbitration": CaseStatus.ARBITRATION,
     "arbitrated": CaseStatus.DISPATCHED,

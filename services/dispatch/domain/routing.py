@@ -27,6 +27,7 @@ class RoutingEntry:
     list_kind: str = ""
     time_limit: TimeLimit | None = None
     effective_from: date | None = None  # None: in force at once (a retirement)
+    street_tasks: tuple[str, ...] = ()  # 街道职责任务: what the item asks of the street the case lies in
 
     def in_force_on(self, day: date) -> bool:
         return self.effective_from is None or self.effective_from <= day
@@ -63,12 +64,15 @@ class Assignment:
 
 @dataclass(frozen=True)
 class Routing:
-    """The routing decision: either ``refusal`` (不予受理, with its reason) or the street and assignments."""
+    """The routing decision: a true refusal (不予受理, ``refusal``), the office's triage queue (人工派遣, ``triage``:
+    routing cannot place it), or the street and the assignments."""
 
     street_code: str | None
     assignments: tuple[Assignment, ...]
     refusal: str | None = None
-    street_rule: str | None = None  # which street rule let the case through (一街一单, 准入, 吹哨)
+    street_rule: str | None = None  # which street rule decided the street's part (一街一单, 准入, 吹哨)
+    triage: str | None = None
+    street_dropped: bool = False  # the outside-list rule refused the street's part; the departments still act
 
 
 def case_street(reported_street: str | None, grid_street: str | None) -> str | None:
@@ -97,11 +101,11 @@ def route(
             f"(catalogue v{pending.version} takes effect on {pending.effective_from})"
         )
     if entry is None:
-        return _refuse(f"item {item_code} is not in the catalogue")
+        return _triage(f"item {item_code} is not in the catalogue dispatch knows")
     if entry.retired:
         return _refuse(f"item {item_code} is retired from the catalogue")
     if street is None:
-        return _refuse("the grid lies in no known street and the report names none")
+        return _triage("the case lies in no known street: its grid is unknown or its point lies in no grid")
     verdict = street_verdict(
         item_code=item_code,
         street=street,
@@ -110,10 +114,10 @@ def route(
         version=entry.version,
         covers=covers,
     )
-    if not verdict.allowed:
-        return _refuse(verdict.rule)
+    dropped = ": the street's part is refused, the departments act" if not verdict.allowed else ""
     reason = (
-        f"item {entry.item_code} {entry.name}, catalogue v{entry.version}, basis: {entry.basis}; street: {verdict.rule}"
+        f"item {entry.item_code} {entry.name}, catalogue v{entry.version}, basis: {entry.basis}; "
+        f"street: {verdict.rule}{dropped}"
     )
     primary = Assignment(entry.responsible_body, TaskRole.PRIMARY, f"responsible body (责任主体) of {reason}")
     helpers = tuple(
@@ -121,11 +125,37 @@ def route(
         for code in entry.co_operating_units
         if code != entry.responsible_body
     )
-    return Routing(street_code=street, assignments=(primary, *helpers), street_rule=verdict.rule)
+    streets = _street_part(entry, street, verdict.rule) if verdict.allowed else ()
+    assignments = _distinct((primary, *helpers, *streets))
+    return Routing(street, assignments, street_rule=verdict.rule, street_dropped=not verdict.allowed)
+
+
+def _street_part(entry: RoutingEntry, street: str, rule: str) -> tuple[Assignment, ...]:
+    """The item's street tasks (街道职责任务) as the street's own task, when the street rules allow it."""
+    if not entry.street_tasks:
+        return ()
+    tasks = "; ".join(entry.street_tasks)
+    why = f"street tasks (街道职责任务) of item {entry.item_code}: {tasks}; street: {rule}"
+    return (Assignment(street, TaskRole.CO_OPERATING, why),)
+
+
+def _distinct(assignments: tuple[Assignment, ...]) -> tuple[Assignment, ...]:
+    """One task per assignee: the first role named wins (the responsible body before the street)."""
+    seen: set[str] = set()
+    kept = []
+    for assignment in assignments:
+        if assignment.assignee_code not in seen:
+            seen.add(assignment.assignee_code)
+            kept.append(assignment)
+    return tuple(kept)
 
 
 def _refuse(reason: str) -> Routing:
     return Routing(street_code=None, assignments=(), refusal=reason)
+
+
+def _triage(reason: str) -> Routing:
+    return Routing(street_code=None, assignments=(), triage=reason)
 
 
 MAX_RETURNS = 2

@@ -12,7 +12,7 @@ from collections.abc import Mapping
 from dataclasses import dataclass
 from datetime import UTC, datetime
 
-from contracts.events.dispatch import CaseAccepted, CaseNotAccepted
+from contracts.events.dispatch import CaseAccepted, CaseNotAccepted, CaseTriaged
 from contracts.events.intake import CaseReported
 from services.dispatch.domain import (
     OPEN_CASE,
@@ -28,6 +28,7 @@ from services.dispatch.domain import (
 from services.dispatch.domain.calendar import CHINA, WorkingCalendar
 from services.dispatch.domain.case import Case
 from services.dispatch.service.assigning import AssignTask, assign
+from services.dispatch.service.placing import Located, locate_all
 from services.dispatch.service.recording import Transition, record
 from services.dispatch.store import DispatchStore
 from services.runtime.uow import UnitOfWork
@@ -47,6 +48,7 @@ class _Decision:
     case: Case
     entry: RoutingEntry | None
     routing: Routing
+    located: Located
 
 
 async def take_case(uow: UnitOfWork, report: CaseReported, *, ack_within_h: float) -> TakenCase:
@@ -99,12 +101,17 @@ async def _dispatch(uow: UnitOfWork, decision: _Decision, how: _Dispatching) -> 
     report, routing, entry, case, cause = decision.report, decision.routing, decision.entry, decision.case, how.cause
     uow.annotate(cause, {"linkage.case_id": str(case.id), "linkage.item_code": report.item_code})
     await record(uow, Transition(case.id, report.source_system, "reported", report.description), cause=cause)
-    if routing.refusal is not None or entry is None:
-        await _refuse(uow, case, routing.refusal or "", cause)
+    if routing.refusal is not None:
+        await _refuse(uow, case, routing.refusal, cause)
+        return
+    if routing.triage is not None or entry is None:
+        await _triage(uow, case, routing.triage or "no catalogue version routes it", cause)
         return
     street = case.street_code or ""
     uow.annotate(cause, {"linkage.street_code": street})
-    detail = f"street {street}, catalogue v{entry.version}: {routing.street_rule}"
+    dropped = ": the street's part is refused, the departments act" if routing.street_dropped else ""
+    rule = f"{routing.street_rule}{dropped}"
+    detail = f"street {street} ({decision.located.how}), catalogue v{entry.version}: {rule}"
     await record(uow, Transition(case.id, "dispatch", "accepted", detail), cause=cause)
     accepted = CaseAccepted(
         case_id=case.id,
@@ -125,6 +132,20 @@ async def _refuse(uow: UnitOfWork, case: Case, reason: str, cause: uuid.UUID) ->
         case_id=case.id, source_system=case.source_system, source_id=case.source_id, reason=reason
     )
     await uow.emit(refused, about=str(case.id), cause=cause)
+
+
+async def _triage(uow: UnitOfWork, case: Case, reason: str, cause: uuid.UUID) -> None:
+    """人工派遣: routing cannot place the case; it waits in the office's queue, and the bus hears of it."""
+    await record(uow, Transition(case.id, "dispatch", "triaged", reason), cause=cause)
+    triaged = CaseTriaged(
+        case_id=case.id,
+        source_system=case.source_system,
+        source_id=case.source_id,
+        item_code=case.item_code,
+        kind=case.kind,
+        reason=reason,
+    )
+    await uow.emit(triaged, about=str(case.id), cause=cause)
 
 
 def _task_for(case: Case, assignment: Assignment, entry: RoutingEntry, how: _Dispatching) -> AssignTask:
@@ -149,9 +170,10 @@ async def _decide(
     The routing facts (versions, grids, street lists, admissions, whistles, calendar) are read once for
     the batch, in one round trip; the working calendar comes with them.
     """
+    places = await locate_all(store, reports)
     facts = await store.routing_facts(
         items={r.item_code for r in reports.values()},
-        grids={r.grid_code for r in reports.values()},
+        grids={place.grid_code for place in places.values() if place.grid_code},
         streets={r.street_code for r in reports.values() if r.street_code},
         open_statuses=[s.value for s in OPEN_CASE],
     )
@@ -161,7 +183,8 @@ async def _decide(
         day = min(reported, now).astimezone(CHINA).date()
         versions = facts.versions.get(report.item_code, [])
         entry = in_force(versions, day)
-        grid_street = facts.grid_streets.get(report.grid_code)
+        located = places[cause]
+        grid_street = facts.grid_streets.get(located.grid_code or "")
         street = case_street(report.street_code, grid_street)
         routing = route(
             item_code=report.item_code,
@@ -172,28 +195,36 @@ async def _decide(
             covers=facts.covers(report.item_code, street) if street else (),
             pending=upcoming(versions, day),
         )
-        decisions[cause] = _Decision(report, _new_case(report, routing), entry, routing)
+        decisions[cause] = _Decision(report, _new_case(report, routing, located), entry, routing, located)
     return decisions, WorkingCalendar.of(facts.notices)
 
 
-def _new_case(report: CaseReported, routing: Routing) -> Case:
-    """The case as stored: dispatched to its street, or not accepted with the reason (不予受理)."""
-    accepted = routing.refusal is None
+def _new_case(report: CaseReported, routing: Routing, located: Located) -> Case:
+    """The case as stored: dispatched to its street, waiting for triage (人工派遣), or refused (不予受理)."""
+    accepted = routing.refusal is None and routing.triage is None
     return Case(
         id=uuid.uuid4(),
         source_system=report.source_system,
         source_id=report.source_id,
         item_code=report.item_code,
-        grid_code=report.grid_code,
+        grid_code=located.grid_code,
         street_code=routing.street_code if accepted else report.street_code,
         description=report.description,
-        status=CaseStatus.DISPATCHED if accepted else CaseStatus.NOT_ACCEPTED,
-        refusal=None if accepted else routing.refusal,
+        status=_status(routing),
+        refusal=routing.refusal,
+        triage_reason=routing.triage,
+        placement=located.how,
         reported_at=report.reported_at,
         address=report.address,
         lat=report.lat,
         long=report.long,
     )
+
+
+def _status(routing: Routing) -> CaseStatus:
+    if routing.refusal is not None:
+        return CaseStatus.NOT_ACCEPTED
+    return CaseStatus.TRIAGE if routing.triage is not None else CaseStatus.DISPATCHED
 
 
 def _source(report: CaseReported) -> tuple[str, str]:

@@ -3,8 +3,9 @@
 from __future__ import annotations
 
 from contracts.events.admission import ApplicationApproved, ApplicationKind
-from contracts.events.catalog import GridMapped, ItemPublished, ItemRetired, StreetListPublished
+from contracts.events.catalog import GridMapped, ItemPublished, ItemRetired, StreetListPublished, TaskParty
 from services.dispatch.domain import RoutingEntry, StreetList
+from services.dispatch.domain.records import Grid
 from services.dispatch.store import DispatchStore
 from services.runtime.uow import UnitOfWork
 
@@ -27,6 +28,7 @@ async def project_item(uow: UnitOfWork, item: ItemPublished) -> None:
         list_kind=item.list_kind,
         time_limit=item.time_limit,
         effective_from=item.effective_from,
+        street_tasks=tuple(task.text for task in item.tasks if task.party == TaskParty.STREET),
     )
     async with uow:
         await uow.repository(DispatchStore).add_version(entry)
@@ -41,7 +43,8 @@ async def retire_item(uow: UnitOfWork, retired: ItemRetired) -> None:
 
 async def map_grid(uow: UnitOfWork, mapped: GridMapped) -> None:
     async with uow:
-        await uow.repository(DispatchStore).map_grid(mapped.grid_code, mapped.street_code, mapped.version)
+        grid = Grid(mapped.grid_code, mapped.street_code, mapped.version)
+        await uow.repository(DispatchStore).map_grid(grid, mapped.geometry)
         await uow.commit()
 
 

@@ -13,7 +13,9 @@ from sqlalchemy.dialects.postgresql import insert
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from contracts import TimeLimit
+from contracts.geo import GeoPolygon
 from services.dispatch.domain import Cover, CoverKind, RoutingEntry, StreetList, YearNotice
+from services.dispatch.domain.places import GridOutline
 from services.dispatch.domain.records import Grid
 from services.dispatch.store.tables import (
     admissions,
@@ -48,6 +50,7 @@ class Projection:
             "list_kind": entry.list_kind,
             "time_limit": entry.time_limit.model_dump(mode="json") if entry.time_limit else None,
             "effective_from": entry.effective_from,
+            "street_tasks": list(entry.street_tasks),
         }
         await self.session.execute(insert(item_versions).values(**values).on_conflict_do_nothing())
 
@@ -69,12 +72,19 @@ class Projection:
             query = query.where(item_versions.c.item_code == item_code)
         return [_entry(row._mapping) for row in await self.session.execute(query)]
 
-    async def map_grid(self, grid_code: str, street_code: str, version: int) -> None:
-        statement = insert(grids).values(grid_code=grid_code, street_code=street_code, version=version)
+    async def map_grid(self, grid: Grid, geometry: GeoPolygon | None) -> None:
+        """The newest mapping wins; an outline, once known, stays until a newer mapping brings another."""
+        outline = geometry.model_dump(mode="json") if geometry else None
+        values = {"grid_code": grid.grid_code, "street_code": grid.street_code, "version": grid.version}
+        statement = insert(grids).values(**values, geometry=outline)
         await self.session.execute(
             statement.on_conflict_do_update(
                 index_elements=[grids.c.grid_code],
-                set_={"street_code": statement.excluded.street_code, "version": statement.excluded.version},
+                set_={
+                    "street_code": statement.excluded.street_code,
+                    "version": statement.excluded.version,
+                    "geometry": sa.func.coalesce(statement.excluded.geometry, grids.c.geometry),
+                },
                 where=grids.c.version <= statement.excluded.version,
             )
         )
@@ -82,6 +92,20 @@ class Projection:
     async def grid_map(self) -> list[Grid]:
         rows = await self.session.execute(sa.select(grids).order_by(grids.c.grid_code))
         return [Grid(row.grid_code, row.street_code, row.version) for row in rows]
+
+    async def outlines(self) -> list[GridOutline]:
+        """Every grid that has an outline."""
+        query = sa.select(grids).where(grids.c.geometry.is_not(None)).order_by(grids.c.grid_code)
+        rows = await self.session.execute(query)
+        return [GridOutline(r.grid_code, r.street_code, GeoPolygon.model_validate(r.geometry)) for r in rows]
+
+    async def grids_stamp(self) -> tuple[int, int, int]:
+        """Changes whenever a grid is added, re-mapped at a newer version or given an outline: the atlas's key."""
+        query = sa.select(
+            sa.func.count(), sa.func.coalesce(sa.func.sum(grids.c.version), 0), sa.func.count(grids.c.geometry)
+        )
+        row = (await self.session.execute(query)).one()
+        return int(row[0]), int(row[1]), int(row[2])
 
     async def put_street_list(self, published: StreetList, *, catalogue_version: int) -> None:
         """Newest revision wins, whatever order the revisions arrive in."""
@@ -186,6 +210,7 @@ def _entry(row: Mapping[Any, Any]) -> RoutingEntry:
         list_kind=row["list_kind"],
         time_limit=TimeLimit.model_validate(row["time_limit"]) if row["time_limit"] else None,
         effective_from=row["effective_from"],
+        street_tasks=tuple(row.get("street_tasks") or ()),
     )
 
 

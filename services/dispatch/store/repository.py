@@ -244,6 +244,10 @@ CASE_COLUMNS = (
     "address",
     "lat",
     "long",
+    "triage_reason",
+    "placement",
+    "kind",
+    "recorded_by",
 )
 """What intake writes of a new case; the rest keeps its defaults."""
 _ADD_CASES = (

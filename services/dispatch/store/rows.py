@@ -11,7 +11,7 @@ import sqlalchemy as sa
 from contracts import TimeLimit
 from contracts.events.dispatch import CaseOutcome, TaskRole
 from services.dispatch.domain import CaseStatus, DeferralStatus, TaskStatus
-from services.dispatch.domain.case import Case, Task
+from services.dispatch.domain.case import Case, CaseKind, Task
 from services.dispatch.domain.records import Deferral, TimelineEntry
 
 D = TypeVar("D")
@@ -27,7 +27,12 @@ def task_of(row: sa.Row[Any]) -> Task:
 
 def case_of(row: sa.Row[Any], tasks: tuple[Task, ...] = ()) -> Case:
     values = row._mapping
-    typed = {"status": CaseStatus(row.status), "outcome": row.outcome and CaseOutcome(row.outcome), "tasks": tasks}
+    typed = {
+        "status": CaseStatus(row.status),
+        "outcome": row.outcome and CaseOutcome(row.outcome),
+        "kind": CaseKind(row.kind),
+        "tasks": tasks,
+    }
     return Case(**{**{name: values[name] for name in CASE_FIELDS}, **typed})
 
 

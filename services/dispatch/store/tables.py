@@ -30,6 +30,7 @@ item_versions = sa.Table(
     sa.Column("list_kind", sa.Text, nullable=False, server_default=""),
     sa.Column("time_limit", JSONB, comment="办理时限 of this version: {value, unit}"),
     sa.Column("effective_from", sa.Date, comment="施行日期; null: in force at once (a retirement)"),
+    sa.Column("street_tasks", ARRAY(sa.Text), nullable=False, server_default="{}", comment="街道职责任务 texts"),
     comment="Every catalogue version of every item dispatch has heard of; routing uses the one in force",
 )
 street_lists = sa.Table(
@@ -58,6 +59,7 @@ grids = sa.Table(
     sa.Column("grid_code", sa.Text, primary_key=True),
     sa.Column("street_code", sa.Text, nullable=False),
     sa.Column("version", sa.Integer, nullable=False),
+    sa.Column("geometry", JSONB, comment="GeoJSON Polygon, WGS84"),
 )
 cases = sa.Table(
     "cases",
@@ -66,7 +68,7 @@ cases = sa.Table(
     sa.Column("source_system", sa.Text, nullable=False),
     sa.Column("source_id", sa.Text, nullable=False),
     sa.Column("item_code", sa.Text, nullable=False),
-    sa.Column("grid_code", sa.Text, nullable=False),
+    sa.Column("grid_code", sa.Text, comment="null: the report named no grid and its point lies in none"),
     sa.Column("street_code", sa.Text),
     sa.Column("description", sa.Text, nullable=False),
     sa.Column("status", sa.Text, nullable=False, index=True),
@@ -85,6 +87,13 @@ cases = sa.Table(
     sa.Column("score", sa.Integer),
     sa.Column("rework_count", sa.Integer, nullable=False, server_default="0"),
     sa.Column("return_count", sa.Integer, nullable=False, server_default="0"),
+    sa.Column("triage_reason", sa.Text, comment="人工派遣: why routing could not place the case"),
+    sa.Column("placement", sa.Text, comment="how the grid was found: named, or the point placed in it"),
+    sa.Column("reopen_count", sa.Integer, nullable=False, server_default="0"),
+    sa.Column(
+        "kind", sa.Text, nullable=False, server_default="report", comment="report, assisted (帮办代办), elderly (适老)"
+    ),
+    sa.Column("recorded_by", sa.Text, comment="the helper who recorded the request for a resident"),
     sa.UniqueConstraint("source_system", "source_id", name="cases_source_key"),
 )
 tasks = sa.Table(
