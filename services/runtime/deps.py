@@ -68,6 +68,8 @@ CatalogueReader = Annotated[
 """Who reads the catalogue: staff and the reviewers (审查机关) who check it."""
 StaffInCharge = Annotated[Principal, Depends(Require(("office", "operator", "department")))]
 """The office, operators and departments: who runs joint enforcement (联合执法)."""
+Inspector = Annotated[Principal, Depends(Require(("office", "department", "agency", "street")))]
+"""Who records what a joint visit (联合检查) found: the office, the departments, agencies and streets on it."""
 AdmissionParty = Annotated[Principal, Depends(Require(("office", "reviewer", "committee", "department", "street")))]
 """Who takes part in admission (准入): office, reviewers, the committee, the applicant and the consulted streets."""
 Reviewer = Annotated[Principal, Depends(Require(("reviewer",)))]

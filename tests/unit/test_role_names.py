@@ -14,10 +14,7 @@ from services.runtime import deps, ops
 from services.runtime.auth import Require
 
 SERVICES = ["admission", "catalog", "dispatch", "enforcement", "evaluation"]
-SWITCHING = {
-    "dispatch": "dispatch's helper aligns its own role names (issue 10)",
-    "enforcement": "enforcement's helper switches to the shared names with its package move (issue 10)",
-}
+SWITCHING: dict[str, str] = {}
 
 
 def _role_aliases(module: ModuleType) -> dict[str, frozenset[str]]:

@@ -6,18 +6,16 @@ import uuid
 from datetime import datetime
 from typing import Annotated
 
-from fastapi import APIRouter, Depends, Query, status
+from fastapi import APIRouter, Query, status
 from pydantic import BaseModel, Field
 
 from contracts.base import CODE_PATTERN
 from services.enforcement import service
 from services.enforcement.domain import RegisterMatter
-from services.runtime.auth import Principal, require
+from services.runtime.deps import Office, StaffInCharge
 from services.runtime.deps import UowDep as Uow
 
 router = APIRouter(tags=["matters"])
-Office = Annotated[Principal, Depends(require("office"))]
-Reader = Annotated[Principal, Depends(require("office", "operator", "department"))]
 
 
 class MatterCreate(BaseModel):
@@ -50,7 +48,7 @@ async def register(body: MatterCreate, uow: Uow, _: Office) -> MatterPublic:
 @router.get("/matters", summary="抽查事项清单: the inspection matters, by item and department")
 async def list_matters(
     uow: Uow,
-    _: Reader,
+    _: StaffInCharge,
     department_code: Annotated[str | None, Query(pattern=CODE_PATTERN)] = None,
     limit: Annotated[int, Query(ge=1, le=1000)] = 500,
 ) -> list[MatterPublic]:
@@ -58,5 +56,5 @@ async def list_matters(
 
 
 @router.get("/power-list", summary="行政权力清单: the power items matters may rest on, as the catalogue last said")
-async def get_power_list(uow: Uow, _: Reader) -> list[PowerItemPublic]:
+async def get_power_list(uow: Uow, _: StaffInCharge) -> list[PowerItemPublic]:
     return [PowerItemPublic(**row._mapping) for row in await service.power_list(uow)]

@@ -4,19 +4,16 @@ from __future__ import annotations
 
 import uuid
 from datetime import date, datetime
-from typing import Annotated
 
-from fastapi import APIRouter, Depends
+from fastapi import APIRouter
 from pydantic import BaseModel, Field
 
 from services.enforcement.domain.results import Evidence, Outcome, RecordResult
 from services.enforcement.service import visits as service
 from services.enforcement.store.draws import ResultRecord
-from services.runtime.auth import Principal, require
-from services.runtime.deps import Office, UowDep
+from services.runtime.deps import Inspector, Office, UowDep
 
 router = APIRouter(tags=["joint visits and results (联合检查与结果)"])
-Inspector = Annotated[Principal, Depends(require("office", "department", "agency", "street"))]
 
 
 class VisitPlanCreate(BaseModel):
