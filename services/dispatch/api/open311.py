@@ -141,7 +141,12 @@ async def create(request: Request, fmt: str) -> Response:
     return await _answer(fmt, build)
 
 
-@router.get("/requests.{fmt}", summary="Query service requests (the last 90 days, 1000 at most, by default)")
+@router.get(
+    "/requests.{fmt}",
+    summary="Query service requests (the last 90 days, 1000 at most, by default); no key: public fields only",
+    description="Without an api_key each request shows its status, service, dates, a location rounded to about "
+    "100 m and the outcome; with the key of the office, or of a request's street or assignee, that request whole.",
+)
 async def query(request: Request, fmt: str) -> Response:
     async def build() -> Formatted:
         params = request.query_params
@@ -161,6 +166,7 @@ async def query(request: Request, fmt: str) -> Response:
 @router.get(
     "/requests/updates.{fmt}",
     summary="Update feed across requests (extension): status changes, oldest first, a page at a time",
+    description="Each change's description (who decided what, and why) is shown to the office's api_key only.",
 )
 async def feed(request: Request, fmt: str) -> Response:
     async def build() -> Formatted:
@@ -180,7 +186,7 @@ async def feed(request: Request, fmt: str) -> Response:
     return await _answer(fmt, build)
 
 
-@router.get("/requests/{request_id}.{fmt}", summary="One service request")
+@router.get("/requests/{request_id}.{fmt}", summary="One service request; no key: its public fields only")
 async def one(request: Request, request_id: str, fmt: str) -> Response:
     async def build() -> Formatted:
         found = await _requests(request, {"ids": [uuid_of(request_id)]}, _reader(request))
@@ -191,7 +197,12 @@ async def one(request: Request, request_id: str, fmt: str) -> Response:
     return await _answer(fmt, build)
 
 
-@router.get("/requests/{request_id}/updates.{fmt}", summary="Update feed of one request (extension): its timeline")
+@router.get(
+    "/requests/{request_id}/updates.{fmt}",
+    summary="Update feed of one request (extension): its timeline",
+    description="With the api_key of the office, the request's street or an assignee: every step with its text; "
+    "without: its status changes, without their text.",
+)
 async def updates(request: Request, request_id: str, fmt: str) -> Response:
     async def build() -> Formatted:
         reader, case_id = _reader(request), uuid_of(request_id)
