@@ -13,19 +13,21 @@ from contracts.events.catalog import ClauseRef, DutyTask, ItemDefinition, ListKi
 from services.admission.domain import progress
 from services.admission.domain.application import (
     Answer,
+    Application,
     Decide,
     Decision,
     Resources,
     Status,
     SubmitApplication,
     changes,
+    check_revision,
 )
 from services.admission.domain.checks import CheckSettings, screen
 from services.admission.domain.facts import CatalogueFacts, KnownItem, Library
 from services.admission.domain.progress import Party, PartyKind
 from services.admission.domain.route import DEFAULT_ROUTE, Route, Stage, StageKind, due_after
 from services.admission.domain.similarity import similarity
-from services.runtime.errors import Conflict
+from services.runtime.errors import Conflict, Rejected
 
 LAW = ClauseRef(law_id="L-rkjs", law_title="人口与计划生育法", article="第十二条")
 REPEALED = ClauseRef(law_id="L-old", law_title="旧条例", article="第三条")
@@ -181,3 +183,34 @@ def test_the_committee_decides_once_and_only_after_every_stage() -> None:
     assert progress.withdraw(Status.IN_REVIEW) is Status.WITHDRAWN
     with pytest.raises(Conflict):
         progress.withdraw(Status.APPROVED)
+
+
+def _kept(command: SubmitApplication, status: Status) -> Application:
+    return Application(
+        id=uuid.uuid4(),
+        department_code=command.department_code,
+        kind=command.kind,
+        item_code=command.item_code,
+        item_name=command.item_name,
+        proposal=command.proposal,
+        street_codes=command.street_codes,
+        resources=command.resources,
+        reason=command.reason,
+        diff={},
+        findings=(),
+        status=status,
+        submitted_by="jsx-user",
+        submitted_at=datetime(2026, 3, 2, 9, 0),
+    )
+
+
+def test_only_a_returned_application_is_revised_and_for_the_same_item_department_and_kind() -> None:
+    command = apply(None, kind=ApplicationKind.REMOVE, code="GX-010")
+    check_revision(_kept(command, Status.RETURNED), command)
+    for status in (Status.IN_REVIEW, Status.REJECTED, Status.REVISED, Status.APPROVED):
+        with pytest.raises(Conflict):
+            check_revision(_kept(command, status), command)
+    with pytest.raises(Rejected) as refused:
+        check_revision(_kept(command, Status.RETURNED), apply(None, kind=ApplicationKind.REMOVE, code="GX-011"))
+    assert refused.value.field == "item_code"
+    assert not Status.REVISED.open

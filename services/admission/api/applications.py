@@ -65,6 +65,19 @@ async def decide(application_id: uuid.UUID, body: DecisionBody, uow: Uow, _: Com
     return ApplicationPublic.of(await decisions.decide(uow, application_id, decision))
 
 
+@router.post(
+    "/applications/{application_id}/revision",
+    status_code=status.HTTP_201_CREATED,
+    summary="修改重报: the applicant revises a returned application; the revision goes through the route again",
+)
+async def revise(
+    application_id: uuid.UUID, body: ApplicationCreate, uow: Uow, principal: Department
+) -> ApplicationPublic:
+    command = SubmitApplication(**{**dict(body), "street_codes": tuple(body.street_codes), "revises": application_id})
+    application = await submissions.submit_application(uow, command, acting_for=principal.scopes("department"))
+    return ApplicationPublic.of(application)
+
+
 @router.post("/applications/{application_id}/withdrawal", summary="撤回: the applicant withdraws before the decision")
 async def withdraw(
     application_id: uuid.UUID, body: WithdrawalBody, uow: Uow, principal: Department

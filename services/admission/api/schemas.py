@@ -79,6 +79,7 @@ class ApplicationPublic(BaseModel):
     submitted_by: str
     submitted_at: datetime
     decision: dict[str, Any] | None
+    revises: uuid.UUID | None = Field(default=None, description="The returned application this one revises (修改重报)")
     parties: list[PartyPublic] = Field(default=[], description="Reviewers and streets asked, with their answers")
 
     @classmethod

@@ -13,6 +13,7 @@ from pydantic import BaseModel, ConfigDict, Field
 from contracts.base import MAX_TASKS
 from contracts.events.admission import ApplicationKind, Verdict
 from contracts.events.catalog import ItemDefinition
+from services.runtime.errors import Conflict, Rejected
 
 
 class Status(StrEnum):
@@ -24,6 +25,7 @@ class Status(StrEnum):
     REJECTED = "rejected"  # 不予通过
     RETURNED = "returned"  # 退回修改
     WITHDRAWN = "withdrawn"  # 撤回
+    REVISED = "revised"  # 退回后已修改重报: a revision carries it on
 
     @property
     def open(self) -> bool:
@@ -67,6 +69,7 @@ class SubmitApplication:
     street_codes: tuple[str, ...]
     resources: Resources
     reason: str
+    revises: uuid.UUID | None = None  # the returned application this one revises
 
     @property
     def item_name(self) -> str:
@@ -92,6 +95,7 @@ class Application:
     submitted_by: str
     submitted_at: datetime
     decision: dict[str, Any] | None = None
+    revises: uuid.UUID | None = None
 
     @property
     def flags(self) -> tuple[str, ...]:
@@ -120,6 +124,15 @@ class Answer:
     verdict: Verdict
     opinion: str
     attachments: tuple[str, ...] = field(default=())
+
+
+def check_revision(returned: Application, revision: SubmitApplication) -> None:
+    """修改重报: a revision is of a returned application, for the same department, item and kind."""
+    if returned.status is not Status.RETURNED:
+        raise Conflict(f"the application is {returned.status}: only a returned one is revised", field="status")
+    for name in ("department_code", "item_code", "kind"):
+        if getattr(returned, name) != getattr(revision, name):
+            raise Rejected(f"a revision keeps the returned application's {name}", field=name)
 
 
 def changes(current: ItemDefinition | None, proposal: ItemDefinition | None) -> dict[str, Any]:

@@ -5,7 +5,14 @@ from __future__ import annotations
 import uuid
 
 from contracts.events.admission import ApplicationSubmitted
-from services.admission.domain.application import Application, Finding, Status, SubmitApplication, changes
+from services.admission.domain.application import (
+    Application,
+    Finding,
+    Status,
+    SubmitApplication,
+    changes,
+    check_revision,
+)
 from services.admission.domain.checks import screen
 from services.admission.domain.progress import Party, PartyKind
 from services.admission.domain.route import Route, affected_streets
@@ -22,16 +29,35 @@ async def submit_application(uow: UnitOfWork, command: SubmitApplication, *, act
         raise Forbidden(f"not allowed to apply for department {command.department_code}", field="department_code")
     async with uow:
         step = Step.of(uow)
-        facts, (_, route) = await step.store.facts(), await step.store.route()
-        findings = screen(command, facts, route.checks, today=step.today)
-        _refuse_hard(findings)
-        current = facts.live(command.item_code)
-        application = _application(command, findings, step, current.definition if current else None)
-        await step.store.add_application(application, route)
-        await step.note(application.id, "submitted", flags=list(application.flags), findings=_named(findings))
-        await uow.emit(_submitted(application), about=str(application.id))
-        await advance(step, application, route)
+        returned = await _returned(step, command)
+        application = await _screened(step, command)
+        if returned is not None:
+            await step.store.set_status(returned.id, Status.REVISED)
+            await step.note(returned.id, "revised", revision=str(application.id))
         await uow.commit()
+    return application
+
+
+async def _returned(step: Step, command: SubmitApplication) -> Application | None:
+    """修改重报: the returned application a revision carries on, locked so that it is revised once."""
+    if command.revises is None:
+        return None
+    returned, _ = await step.locked(command.revises)
+    check_revision(returned, command)
+    return returned
+
+
+async def _screened(step: Step, command: SubmitApplication) -> Application:
+    facts, (_, route) = await step.store.facts(), await step.store.route()
+    findings = screen(command, facts, route.checks, today=step.today)
+    _refuse_hard(findings)
+    current = facts.live(command.item_code)
+    application = _application(command, findings, step, current.definition if current else None)
+    await step.store.add_application(application, route)
+    detail = {"revises": str(command.revises)} if command.revises else {}
+    await step.note(application.id, "submitted", flags=list(application.flags), findings=_named(findings), **detail)
+    await step.uow.emit(_submitted(application), about=str(application.id))
+    await advance(step, application, route)
     return application
 
 
@@ -62,6 +88,7 @@ def _application(command: SubmitApplication, findings: list[Finding], step: Step
         status=Status.IN_REVIEW,
         submitted_by=step.uow.actor,
         submitted_at=step.at,
+        revises=command.revises,
     )
 
 

@@ -212,6 +212,7 @@ def _application_row(application: Application) -> dict[str, Any]:
             "submitted_at",
             "diff",
             "decision",
+            "revises",
         )
     }
     return values | {
@@ -240,6 +241,7 @@ def _application(row: sa.Row[Any]) -> Application:
         submitted_by=row.submitted_by,
         submitted_at=row.submitted_at,
         decision=row.decision,
+        revises=row.revises,
     )
 
 

@@ -53,6 +53,7 @@ applications = sa.Table(
     sa.Column("findings", JSONB, nullable=False, server_default="[]"),
     sa.Column("route", JSONB),
     sa.Column("decision", JSONB),
+    sa.Column("revises", UUID(as_uuid=True)),  # the returned application this one revises
 )
 stages = sa.Table(
     "stages",
