@@ -1,5 +1,5 @@
 """Dispatch's HTTP routes: cases, tasks, Open311 GeoReport v2."""
 
-from services.dispatch.api import cases, open311, tasks
+from services.dispatch.api import cases, grids, open311, tasks
 
-ROUTERS = (cases.router, tasks.router, open311.router)
+ROUTERS = (cases.router, tasks.router, open311.router, grids.router)

@@ -19,16 +19,13 @@ never read as no key.
 from __future__ import annotations
 
 import json
-import uuid
 from datetime import UTC, datetime, timedelta
 from typing import Any
 from urllib.parse import parse_qsl
 
 import jwt
 from fastapi import APIRouter, Request, Response
-from pydantic import ValidationError
 
-from contracts.events.intake import CaseReported
 from services.dispatch import service
 from services.dispatch.api.open311_format import (
     Formatted,
@@ -41,6 +38,7 @@ from services.dispatch.api.open311_format import (
     update_of,
     uuid_of,
 )
+from services.dispatch.api.open311_intake import check_area, grid_attribute, report_of
 from services.dispatch.api.roles import reads_inside
 from services.dispatch.domain import STATUS_AFTER
 from services.dispatch.domain.records import CaseFilter
@@ -50,7 +48,6 @@ from services.runtime.deps import kit_of
 from services.runtime.errors import DomainError
 
 router = APIRouter(prefix="/open311/v2", tags=["open311"])
-ATTRIBUTE_FIELDS = {"grid_code": "attribute[grid_code]", "street_code": "attribute[street_code]"}
 MAX_REQUESTS = 1000
 DEFAULT_WINDOW = timedelta(days=90)
 
@@ -106,17 +103,7 @@ async def definition(request: Request, code: str, fmt: str) -> Response:
         items, grids = await service.service_list(kit_of(request).uow(actor="open311"))
         if not any(item.item_code == code for item in items):
             raise Open311Error(404, f"unknown service_code {code}")
-        values = [{"key": g.grid_code, "name": f"{g.grid_code} ({g.street_code})"} for g in grids]
-        grid = {
-            "variable": True,
-            "code": "grid_code",
-            "datatype": "singlevaluelist",
-            "required": True,
-            "datatype_description": "The grid (网格) the request lies in",
-            "order": 1,
-            "description": "网格 Grid",
-            "values": values,
-        }
+        grid = grid_attribute([(g.grid_code, g.street_code) for g in grids])
         return Formatted("service_definition", None, {"service_code": code, "attributes": [grid]}, 200)
 
     return await _answer(fmt, build)
@@ -128,10 +115,13 @@ async def create(request: Request, fmt: str) -> Response:
         fields = await _fields(request)
         source = _client(request, fields.get("api_key"))
         _check_jurisdiction(request, fields.get("jurisdiction_id"))
-        report = _report(fields, source)
-        items, _ = await service.service_list(kit_of(request).uow(actor=source))
+        items, grids = await service.service_list(kit_of(request).uow(actor=source))
+        report = report_of(fields, source, grids={g.grid_code for g in grids})
         if not any(item.item_code == report.item_code for item in items):
             raise Open311Error(404, f"unknown service_code {report.item_code}")
+        if report.grid_code is None and report.lat is not None and report.long is not None:
+            inside = await service.within_district(kit_of(request).uow(actor=source), report.lat, report.long)
+            check_area(report, inside=inside)
         ack_within_h = kit_settings(request).ack_within_working_hours
         taken = await service.take_case(kit_of(request).uow(actor=source), report, ack_within_h=ack_within_h)
         notice = "受理 received" if taken.fresh else "already received: the same source_id"
@@ -291,33 +281,6 @@ def _check_jurisdiction(request: Request, jurisdiction: str | None) -> None:
     expected = kit_settings(request).open311_jurisdiction
     if jurisdiction and jurisdiction != expected:
         raise Open311Error(404, f"unknown jurisdiction_id {jurisdiction}; this endpoint serves {expected}")
-
-
-def _report(fields: dict[str, str], source: str) -> CaseReported:
-    if not fields.get("service_code"):
-        raise Open311Error(400, "service_code is required")
-    if not (fields.get("address_string") or fields.get("address_id") or (fields.get("lat") and fields.get("long"))):
-        raise Open311Error(400, "a location is required: lat and long, or address_string, or address_id")
-    if not fields.get("attribute[grid_code]"):
-        raise Open311Error(400, "attribute[grid_code] is required: the grid (网格) the request lies in")
-    try:
-        return CaseReported(
-            source_system=source,
-            source_id=fields.get("source_id") or str(uuid.uuid4()),
-            item_code=fields["service_code"],
-            grid_code=fields["attribute[grid_code]"],
-            street_code=fields.get("attribute[street_code]") or None,
-            description=fields.get("description") or f"Open311 request for {fields['service_code']}",
-            address=fields.get("address_string") or fields.get("address_id"),
-            lat=fields.get("lat") or None,  # pydantic parses the form's text
-            long=fields.get("long") or None,
-            reported_at=datetime.now(UTC),
-        )
-    except ValidationError as error:
-        problem = error.errors()[0]
-        name = str(problem["loc"][0]) if problem["loc"] else "request"
-        name = {"item_code": "service_code", "address": "address_string"}.get(name, ATTRIBUTE_FIELDS.get(name, name))
-        raise Open311Error(400, f"{name}: {problem['msg']}") from error
 
 
 def kit_settings(request: Request) -> Settings:

@@ -13,6 +13,7 @@ from services.dispatch.service.deferrals import (
     resume_task,
 )
 from services.dispatch.service.intake import TakenCase, take_case, take_cases
+from services.dispatch.service.placing import grid_outlines, within_district
 from services.dispatch.service.projection import (
     map_grid,
     project_admission,
@@ -54,6 +55,7 @@ __all__ = [
     "complete_task",
     "counts",
     "deferrals_of",
+    "grid_outlines",
     "inbox",
     "load_notice",
     "map_grid",
@@ -76,4 +78,5 @@ __all__ = [
     "take_cases",
     "task_view",
     "verify_case",
+    "within_district",
 ]

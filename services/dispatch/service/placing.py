@@ -11,8 +11,9 @@ from collections.abc import Mapping
 from dataclasses import dataclass
 
 from contracts.events.intake import CaseReported
-from services.dispatch.domain.places import Atlas
+from services.dispatch.domain.places import Atlas, GridOutline
 from services.dispatch.store import DispatchStore
+from services.runtime.uow import UnitOfWork
 
 
 @dataclass(frozen=True)
@@ -62,3 +63,16 @@ def locate(report: CaseReported, atlas: Atlas) -> Located:
 
 def _point(report: CaseReported) -> tuple[float, float] | None:
     return None if report.lat is None or report.long is None else (report.lat, report.long)
+
+
+async def within_district(uow: UnitOfWork, lat: float, long: float) -> bool | None:
+    """Whether the point lies within the district's grids' extent; None when no grid has an outline yet."""
+    async with uow:
+        atlas = await ATLASES.current(uow.repository(DispatchStore))
+    return atlas.covers_area(lat, long) if atlas.outlines else None
+
+
+async def grid_outlines(uow: UnitOfWork) -> list[GridOutline]:
+    """Every grid with its outline, for the GeoJSON export."""
+    async with uow:
+        return await uow.repository(DispatchStore).outlines()

@@ -74,7 +74,7 @@ class Projection:
 
     async def map_grid(self, grid: Grid, geometry: GeoPolygon | None) -> None:
         """The newest mapping wins; an outline, once known, stays until a newer mapping brings another."""
-        outline = geometry.model_dump(mode="json") if geometry else None
+        outline = geometry.model_dump(mode="json") if geometry else sa.null()  # SQL NULL, not JSON null
         values = {"grid_code": grid.grid_code, "street_code": grid.street_code, "version": grid.version}
         statement = insert(grids).values(**values, geometry=outline)
         await self.session.execute(
