@@ -122,7 +122,8 @@ async def _audit_replay(
     """The audit row of a replay, with the ``replayed_at`` update in the same unit of work when it succeeded."""
     now = datetime.now(UTC)
     before = {"replayed_at": letter.replayed_at.isoformat() if letter.replayed_at else None}
-    async with kit.uow(actor=operator.subject) as uow:
+    # The replay route admits operators only, so that is the role every replay acts in.
+    async with kit.uow(actor=operator.subject, role="operator") as uow:
         if error is None:
             await uow.repository(OpsStore.over(kit.tables)).mark_replayed(letter.id, at=now)
             after: dict[str, str | None] = {"replayed_at": now.isoformat()}

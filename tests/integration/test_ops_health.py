@@ -225,13 +225,13 @@ async def test_dead_letters_count_by_kind_and_a_replay_is_audited_under_the_oper
     assert listed is True  # the replay reached the handler
 
     [audit] = replay_audits
-    assert (audit["actor"], audit["action"]) == ("ops-li", "dead_letter.replayed")
+    assert (audit["actor"], audit["role"], audit["action"]) == ("ops-li", "operator", "dead_letter.replayed")
     assert json.loads(audit["before"]) == {"replayed_at": None}
     replayed_at = datetime.fromisoformat(json.loads(audit["after"])["replayed_at"])
     assert replayed_at == datetime.fromisoformat(replayed.json()["replayed_at"])
     assert audit["trace_id"]
     [failure] = failure_audits
-    assert (failure["actor"], failure["action"]) == ("ops-li", "dead_letter.replay_failed")
+    assert (failure["actor"], failure["role"], failure["action"]) == ("ops-li", "operator", "dead_letter.replay_failed")
     assert json.loads(failure["after"])["replayed_at"] is None
     assert json.loads(failure["after"])["error"]
 
@@ -243,7 +243,7 @@ async def _counted(service: httpx.AsyncClient, kind: str) -> bool:
 async def _audits(db: asyncpg.Connection, dead_letter_id: int) -> list[asyncpg.Record]:
     return list(
         await db.fetch(
-            "SELECT actor, action, before, after, trace_id FROM enforcement.audit WHERE entity = $1 ORDER BY id",
+            "SELECT actor, role, action, before, after, trace_id FROM enforcement.audit WHERE entity = $1 ORDER BY id",
             f"dead_letter:{dead_letter_id}",
         )
     )
