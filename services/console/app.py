@@ -15,7 +15,6 @@ from services.console.settings import ConsoleSettings
 from services.console.spans import SpanStore
 from services.console.upstream import SignInAgain, Upstream
 from services.console.views import HERE, Console, make_templates
-from services.runtime.docs import serve_docs_locally
 from services.runtime.limits import MIB, BoundBodies
 
 
@@ -29,9 +28,9 @@ def create_app(settings: ConsoleSettings | None = None) -> FastAPI:
         yield
         await upstream.close()
 
-    app = FastAPI(title="Linkage console (控制台)", lifespan=lifespan, docs_url=None, redoc_url=None)
+    # Pages for people, not an API: no /docs of its own (each service has its own, served locally).
+    app = FastAPI(title="Linkage console (控制台)", lifespan=lifespan, docs_url=None, redoc_url=None, openapi_url=None)
     app.state.console = console
-    serve_docs_locally(app)
     app.add_middleware(BoundBodies, limit=MIB, upload_limit=8 * MIB, upload_paths=["/v1/traces"])
     app.mount("/static", StaticFiles(directory=HERE / "static"), name="static")
     app.add_exception_handler(NotSignedIn, _to_signin)

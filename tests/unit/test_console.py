@@ -8,6 +8,7 @@ import time
 import httpx
 import jwt
 import pytest
+from fastapi import FastAPI
 from fastapi.testclient import TestClient
 from opentelemetry.proto.collector.trace.v1.trace_service_pb2 import ExportTraceServiceRequest
 from opentelemetry.proto.trace.v1.trace_pb2 import ResourceSpans, ScopeSpans
@@ -19,6 +20,7 @@ from services.console.settings import ConsoleSettings
 from services.console.spans import Span, SpanStore, waterfall
 from services.console.upstream import Answer
 from services.runtime.auth import ALGORITHM, mint_token
+from services.runtime.docs import serve_docs_locally
 
 SECRET = secrets.token_hex(32)
 DEAD = "http://127.0.0.1:9"  # nothing listens: every page must still answer, saying which service is missing
@@ -127,13 +129,22 @@ def test_a_malformed_otlp_body_is_refused() -> None:
 
 
 def test_docs_and_redoc_load_only_local_assets() -> None:
-    client = console()
+    client = TestClient(_service_app(), base_url="http://127.0.0.1")
     for path in ("/docs", "/redoc"):
         page = client.get(path).text
         assert "http://" not in page.replace("http://127.0.0.1", ""), path
         assert "https://" not in page, path
     assert client.get("/docs-assets/swagger-ui-bundle.js").status_code == 200
-    assert client.get("/docs-assets/redoc.standalone.js").status_code == 200
+    bundle = client.get("/docs-assets/redoc.local.js")
+    assert bundle.status_code == 200
+    assert "cdn.redoc.ly" not in bundle.text
+
+
+def _service_app() -> FastAPI:
+    """An app made the way every service's kit makes it: FastAPI with the local docs hook."""
+    app = FastAPI(title="svc", docs_url=None, redoc_url=None)
+    serve_docs_locally(app)
+    return app
 
 
 def test_the_upstream_client_ignores_proxies_from_the_environment() -> None:
