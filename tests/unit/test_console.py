@@ -150,3 +150,15 @@ def _service_app() -> FastAPI:
 def test_the_upstream_client_ignores_proxies_from_the_environment() -> None:
     assert console().app.state.console.upstream.client._trust_env is False  # type: ignore[attr-defined]
     assert isinstance(console().app.state.console.upstream.client, httpx.AsyncClient)
+
+
+def test_a_token_from_the_platforms_issuer_signs_in_and_a_forged_one_does_not() -> None:
+    client = console(dev=False)
+    token = mint_token(SECRET, subject="ops", roles=["operator"])
+    answer = client.post("/signin/token", data={"token": token, "next": "/ops"}, follow_redirects=False)
+    assert answer.headers["location"] == "/ops"
+    assert client.cookies[COOKIE] == token
+    forged = mint_token(secrets.token_hex(32), subject="ops", roles=["operator"])
+    refused = console(dev=False).post("/signin/token", data={"token": forged})
+    assert refused.status_code == 422
+    assert 'data-field="token"' in refused.text

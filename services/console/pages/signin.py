@@ -4,12 +4,13 @@ from __future__ import annotations
 
 from typing import Annotated
 
+import jwt
 from fastapi import APIRouter, Form, Request
 from fastapi.responses import HTMLResponse, RedirectResponse, Response
 
 from services.console.session import Viewer, ViewerDep, secret_of, signed_in, signed_out
 from services.console.views import ConsoleDep, page
-from services.runtime.auth import SCOPED_KINDS, mint_token, validate_role
+from services.runtime.auth import SCOPED_KINDS, decode_token, mint_token, validate_role
 
 router = APIRouter()
 ROLES = {
@@ -80,6 +81,20 @@ def _role_errors(kind: str, org: str) -> dict[str, str]:
     except ValueError as error:
         return {"org": str(error)}
     return {}
+
+
+@router.post("/signin/token")
+async def sign_in_with_token(
+    request: Request, console: ConsoleDep, token: Annotated[str, Form()] = "", next: Annotated[str, Form()] = "/"
+) -> Response:
+    """The platform's JWT issuer (``linkage token``, or an identity bridge): a token it signed is taken as is."""
+    try:
+        decode_token(secret_of(request), token.strip())
+    except jwt.InvalidTokenError as error:
+        context = {"roles": ROLES, "next": local(next), "errors": {"token": f"令牌无效: {error}"}, "streets": []}
+        return page(request, "signin.html", None, status_code=422, **context)
+    # The cookie may outlive the token: an expired token is refused on its next use and leads back here.
+    return signed_in(token.strip(), to=local(next), ttl_s=console.settings.session_ttl_s)
 
 
 @router.post("/signout")
