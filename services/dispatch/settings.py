@@ -19,3 +19,10 @@ class Settings(RuntimeSettings):
         description="签收时限: working hours a dispatched task has to be acknowledged before the sweep flags it "
         "(LINKAGE_ACK_WITHIN_WORKING_HOURS)",
     )
+    reopen_within_days: int = Field(
+        default=7,
+        ge=0,
+        le=365,
+        description="重新打开: days after its closing within which a case may be reopened, once "
+        "(LINKAGE_REOPEN_WITHIN_DAYS)",
+    )

@@ -10,7 +10,7 @@ import pytest
 
 from contracts.events.dispatch import CaseOutcome, OverdueStage, TaskRole
 from services.dispatch.domain import CaseStatus, IllegalTransition, TaskStatus
-from services.dispatch.domain.case import LATENESS, satisfied
+from services.dispatch.domain.case import LATENESS, ReopenRefused, satisfied
 from tests.unit.dispatch_fakes import NOW, a_case, a_task
 
 CASE = uuid.uuid4()
@@ -95,3 +95,31 @@ def test_each_deadline_is_flagged_once_and_a_pause_stops_acknowledgement_and_han
     assert replace(task, paused_at=past).late_at(NOW) == ()
     assert replace(task, status=TaskStatus.COMPLETED).late_at(NOW) == ()
     assert {rule.stage for rule in LATENESS} == set(OverdueStage)
+
+
+def test_a_closed_case_reopens_once_within_the_window_and_forgets_its_outcome() -> None:
+    closed = replace(a_case(), status=CaseStatus.CLOSED, outcome=CaseOutcome.WITHDRAWN, closed_at=NOW, score=None)
+    window = timedelta(days=7)
+    reopened = closed.reopen(now=NOW + timedelta(days=6), window=window)
+    assert (reopened.status, reopened.reopen_count, reopened.outcome, reopened.closed_at) == (
+        CaseStatus.DISPATCHED,
+        1,
+        None,
+        None,
+    )
+    with pytest.raises(ReopenRefused, match="within 7 day"):
+        closed.reopen(now=NOW + timedelta(days=8), window=window)
+    again = replace(reopened, status=CaseStatus.CLOSED, closed_at=NOW)
+    with pytest.raises(ReopenRefused, match="reopened 1 time"):
+        again.reopen(now=NOW, window=window)
+    with pytest.raises(IllegalTransition):
+        a_case().reopen(now=NOW, window=window)  # an open case is not reopened
+
+
+def test_only_a_triaged_case_is_dispatched_by_hand_or_refused_by_the_office() -> None:
+    triaged = replace(a_case(), status=CaseStatus.TRIAGE, street_code=None, triage_reason="no known street")
+    assert triaged.assigned_by_hand("s1").street_code == "s1"
+    refused = triaged.refused("非本区辖区")
+    assert (refused.status, refused.refusal, refused.refused_by_office) == (CaseStatus.NOT_ACCEPTED, "非本区辖区", True)
+    with pytest.raises(IllegalTransition):
+        a_case().assigned_by_hand("s1")

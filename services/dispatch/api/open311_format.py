@@ -70,7 +70,7 @@ def request_of(case: Case, primary: Task | None, names: dict[str, str], *, insid
         notes = case.refusal or (f"{case.outcome}: {case.closing_note}" if case.outcome else None)
         place = {"address": case.address, "lat": case.lat, "long": case.long}
     else:
-        notes = case.outcome or ("不予受理 not accepted" if case.status == CaseStatus.NOT_ACCEPTED else None)
+        notes = case.outcome or _public_note(case)
         place = {"address": None, "lat": _coarse(case.lat), "long": _coarse(case.long)}
     return {
         "service_request_id": str(case.id),
@@ -92,6 +92,15 @@ def request_of(case: Case, primary: Task | None, names: dict[str, str], *, insid
         "linkage_outcome": case.outcome,
         "linkage_street_code": case.street_code,
     }
+
+
+def _public_note(case: Case) -> str | None:
+    """The office writes its refusal out of triage for the reporter; a routing rule's refusal stays inside."""
+    if case.status == CaseStatus.TRIAGE:
+        return "待人工派遣 awaiting dispatch by the office"
+    if case.status != CaseStatus.NOT_ACCEPTED:
+        return None
+    return case.refusal if case.refused_by_office else "不予受理 not accepted"
 
 
 def update_of(change: StatusChange, *, inside: bool) -> dict[str, Any]:

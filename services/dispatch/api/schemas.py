@@ -191,3 +191,21 @@ class YearPublic(BaseModel):
     year: int
     source: str = Field(description="notice, package, or weekdays (fallback)")
     warning: str | None
+
+
+class ByHand(BaseModel):
+    """人工派遣: who takes the case, in which street (when the case lies in none known), and why."""
+
+    assignee_code: Code = Field(description="The organisation the office sends the case to")
+    street_code: Code | None = Field(default=None, description="The street the case lies in, when routing found none")
+    reason: str = Field(min_length=1, max_length=2000, description="Why, on the record")
+
+
+class Refusal(BaseModel):
+    reason: str = Field(
+        min_length=1, max_length=2000, description="不予受理: the reporter reads it in the status notes"
+    )
+
+
+class Reopening(BaseModel):
+    reason: str = Field(min_length=1, max_length=2000, description="Why the case is opened again")

@@ -229,6 +229,11 @@ class Case:
         """满意度: the reporter's score; 4 and 5 count as satisfied."""
         return replace(self, status=self.moved("rate"), score=score, satisfied=satisfied(score))
 
+    @property
+    def refused_by_office(self) -> bool:
+        """不予受理 by the office out of triage: its reason was written for the reporter to read."""
+        return self.status == CaseStatus.NOT_ACCEPTED and self.triage_reason is not None
+
     def assigned_by_hand(self, street_code: str) -> Case:
         """人工派遣: the office takes the case out of triage, in the street it names (or the one it had)."""
         return replace(self, status=self.moved("assign_by_hand"), street_code=street_code)

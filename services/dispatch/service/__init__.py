@@ -2,7 +2,15 @@
 
 from services.dispatch.service.access import Actor
 from services.dispatch.service.cases import arbitrate_case, blow_whistle, close_case, rate_case, verify_case
-from services.dispatch.service.commands import ArbitrateCase, BlowWhistle, CloseCase, ReturnTask
+from services.dispatch.service.commands import (
+    ArbitrateCase,
+    BlowWhistle,
+    CloseCase,
+    DispatchByHand,
+    RefuseCase,
+    ReopenCase,
+    ReturnTask,
+)
 from services.dispatch.service.deadlines import YearStatus, calendar_status, load_notice, sweep_overdue
 from services.dispatch.service.deferrals import (
     approve_deferral,
@@ -22,6 +30,7 @@ from services.dispatch.service.projection import (
     retire_item,
 )
 from services.dispatch.service.tasks import acknowledge_task, complete_task, return_task
+from services.dispatch.service.triage import dispatch_by_hand, refuse_case, reopen_case
 from services.dispatch.service.views import (
     ItemInForce,
     case_timeline,
@@ -40,7 +49,10 @@ __all__ = [
     "ArbitrateCase",
     "BlowWhistle",
     "CloseCase",
+    "DispatchByHand",
     "ItemInForce",
+    "RefuseCase",
+    "ReopenCase",
     "ReturnTask",
     "TakenCase",
     "YearStatus",
@@ -55,6 +67,7 @@ __all__ = [
     "complete_task",
     "counts",
     "deferrals_of",
+    "dispatch_by_hand",
     "grid_outlines",
     "inbox",
     "load_notice",
@@ -64,7 +77,9 @@ __all__ = [
     "project_item",
     "project_street_list",
     "rate_case",
+    "refuse_case",
     "reject_deferral",
+    "reopen_case",
     "request_deferral",
     "resume_task",
     "retire_item",

@@ -26,7 +26,7 @@ async def verify_case(uow: UnitOfWork, case_id: uuid.UUID, *, passed: bool, note
     async with uow:
         store = uow.repository(DispatchStore)
         case = await street_case(store, case_id, actor)
-        after = _moved(lambda: case.verify(passed=passed))
+        after = moved(lambda: case.verify(passed=passed))
         await store.save(case, after)
         changed = {"status": after.status, "rework_count": after.rework_count}
         action = "verified" if passed else "rework"
@@ -45,7 +45,7 @@ async def close_case(uow: UnitOfWork, command: CloseCase) -> None:
         store = uow.repository(DispatchStore)
         case = await street_case(store, command.case_id, command.actor)
         try:
-            after = _moved(
+            after = moved(
                 lambda: case.close(
                     command.outcome, responsible_body=command.responsible_body, note=command.note, now=command.now
                 )
@@ -81,7 +81,7 @@ async def rate_case(uow: UnitOfWork, case_id: uuid.UUID, *, score: int, comment:
     async with uow:
         store = uow.repository(DispatchStore)
         case = await locked_case(store, case_id)
-        after = _moved(lambda: case.rate(score))
+        after = moved(lambda: case.rate(score))
         await store.save(case, after)
         verdict = "satisfied" if after.satisfied else "not satisfied"
         detail = f"score {score} ({verdict})" + (f": {comment}" if comment else "")
@@ -96,7 +96,7 @@ async def arbitrate_case(uow: UnitOfWork, command: ArbitrateCase) -> uuid.UUID:
     async with uow:
         store = uow.repository(DispatchStore)
         case = await locked_case(store, command.case_id)
-        after = _moved(lambda: case.arbitrated())
+        after = moved(lambda: case.arbitrated())
         await store.save(case, after)
         detail = f"{command.assignee_code}: {command.reason}"
         await record(uow, Transition(case.id, command.actor.name, "arbitrated", detail))
@@ -193,7 +193,7 @@ def _blown(whistle: Whistle) -> WhistleBlown:
     )
 
 
-def _moved(move: Callable[[], Case]) -> Case:
+def moved(move: Callable[[], Case]) -> Case:
     """The case after ``move``, or a 409 naming why the lifecycle refuses it."""
     try:
         return move()

@@ -58,3 +58,37 @@ class ReturnTask:
     actor: Actor
     now: datetime
     ack_within_h: float
+
+
+@dataclass(frozen=True)
+class DispatchByHand:
+    """人工派遣: the office sends a case out of triage to ``assignee_code``, in ``street_code`` (or the case's own)."""
+
+    case_id: uuid.UUID
+    assignee_code: str
+    street_code: str | None
+    reason: str
+    actor: Actor
+    now: datetime
+    ack_within_h: float
+
+
+@dataclass(frozen=True)
+class RefuseCase:
+    """不予受理 by the office, out of triage; ``reason`` is what the reporter reads in the status notes."""
+
+    case_id: uuid.UUID
+    reason: str
+    actor: Actor
+
+
+@dataclass(frozen=True)
+class ReopenCase:
+    """重新打开: the reporter (or the office) opens a closed case again, once, within ``window`` of its closing."""
+
+    case_id: uuid.UUID
+    reason: str
+    actor: Actor
+    now: datetime
+    window: timedelta
+    ack_within_h: float

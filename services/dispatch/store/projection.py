@@ -107,6 +107,16 @@ class Projection:
         row = (await self.session.execute(query)).one()
         return int(row[0]), int(row[1]), int(row[2])
 
+    async def organisations(self) -> tuple[set[str], set[str]]:
+        """The bodies the catalogue names (responsible and co-operating) and the streets of the grids and lists."""
+        named = sa.union(
+            sa.select(item_versions.c.responsible_body),
+            sa.select(sa.func.unnest(item_versions.c.co_operating_units)),
+        )
+        streets = sa.union(sa.select(grids.c.street_code), sa.select(street_lists.c.street_code))
+        bodies = {code for code in (await self.session.scalars(named)) if code}
+        return bodies, set(await self.session.scalars(streets))
+
     async def put_street_list(self, published: StreetList, *, catalogue_version: int) -> None:
         """Newest revision wins, whatever order the revisions arrive in."""
         values = {
