@@ -17,6 +17,7 @@ from services.admission.domain.application import Application, Finding, Resource
 from services.admission.domain.facts import CatalogueFacts, ClauseKey, KnownItem, Library
 from services.admission.domain.progress import Party, PartyKind
 from services.admission.domain.route import DEFAULT_ROUTE, Route
+from services.admission.store import facts_cache
 from services.admission.store.tables import (
     applications,
     known_clauses,
@@ -73,7 +74,11 @@ class AdmissionStore:
         return _known(rows[0]) if rows else None
 
     async def facts(self) -> CatalogueFacts:
-        """Every known item and the basis library, for the automatic checks."""
+        """Every known item and the basis library, for the automatic checks; read whole only when they changed."""
+        at = await facts_cache.stamp(self.session)
+        return facts_cache.remembered(self.session, at) or facts_cache.remember(self.session, at, await self._facts())
+
+    async def _facts(self) -> CatalogueFacts:
         items = {row.item_code: _known(row) for row in await self._rows(sa.select(known_items))}
         clauses = frozenset(tuple(row) for row in await self._rows(sa.select(known_clauses)))
         repealed = {row.law_id: row.repealed_on for row in await self._rows(sa.select(repealed_laws))}
