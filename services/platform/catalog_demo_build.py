@@ -29,6 +29,7 @@ from services.platform.catalog_demo_data import (
     STREETS,
     Domain,
 )
+from services.platform.longsha_grids import lay_out
 
 Slot = tuple[int, int]
 """(item index, task number): 0 is the item's own basis."""
@@ -63,6 +64,7 @@ class DemoOrg(_Row):
 class DemoGrid(_Row):
     grid_code: str
     street_code: str
+    geometry: dict[str, Any] | None = None  # GeoJSON Polygon over Longsha's area (longsha_grids)
 
 
 class DemoCatalogue(_Row):
@@ -100,10 +102,12 @@ def organisations() -> tuple[DemoOrg, ...]:
 
 def grids() -> tuple[DemoGrid, ...]:
     per_street = _spread(FIGURES["grids"], len(STREETS), lo=0, hi=FIGURES["grids"], rng=None)
+    codes = {s: [f"{s}-wg{n:03d}" for n in range(1, count + 1)] for s, count in zip(STREETS, per_street, strict=True)}
+    outlines = lay_out(codes)
     return tuple(
-        DemoGrid(grid_code=f"{street}-wg{n:03d}", street_code=street)
-        for street, count in zip(STREETS, per_street, strict=True)
-        for n in range(1, count + 1)
+        DemoGrid(grid_code=code, street_code=street, geometry=outlines[code])
+        for street, grid_codes in codes.items()
+        for code in grid_codes
     )
 
 

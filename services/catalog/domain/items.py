@@ -9,6 +9,7 @@ from pydantic import BaseModel, ConfigDict, Field, model_validator
 
 from contracts.base import CODE_PATTERN, DISTRICT_TZ
 from contracts.events.catalog import ItemDefinition
+from contracts.geo import GeoPolygon
 from services.runtime.errors import Rejected
 
 
@@ -53,6 +54,9 @@ class GridSpec(BaseModel):
 
     grid_code: str = Field(pattern=CODE_PATTERN, description="Grid code")
     street_code: str = Field(pattern=CODE_PATTERN, description="Street (街道) code")
+    geometry: GeoPolygon | None = Field(
+        default=None, description="The grid's outline (GeoJSON Polygon, WGS84): dispatch places reported points by it"
+    )
 
 
 @dataclass(frozen=True)

@@ -104,7 +104,8 @@ async def publish_version(
     for grid in change.grids:
         await store.map_grid(grid.grid_code, grid.street_code, version)
         await uow.emit(
-            GridMapped(grid_code=grid.grid_code, street_code=grid.street_code, version=version), about=grid.grid_code
+            GridMapped(grid_code=grid.grid_code, street_code=grid.street_code, version=version, geometry=grid.geometry),
+            about=grid.grid_code,
         )
     await uow.audit(action="catalogue.version", entity=f"catalogue:{version}", after={"note": note, **change.summary()})
     return version
