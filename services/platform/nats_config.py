@@ -8,6 +8,10 @@ One account, ``LINKAGE``, holds JetStream and the platform's users:
   durable: its own are the ones it reconciles at start-up);
 - ``provision``: creates the streams and every outsider's durable (:func:`provision`), and nothing else.
 
+Each of these users subscribes only under its own inbox prefix, ``_INBOX.<user>``
+(``services.runtime.bus.inbox_prefix``, which the services' broker sets, and ``linkage up``'s provision step), so
+none reads another's replies.
+
 Every outsider has an account of its own: the smart-city platform (``SMARTCITY``) and one per department
 (``dept-<code>``), street (``street-<code>``) and dispatched agency (``agency-<code>``). ``LINKAGE`` exports
 to each exactly what it may reach, and the outsider imports it: ``intake.case.reported.v1`` for the smart-city
@@ -40,7 +44,7 @@ from nats.js.errors import NotFoundError
 from contracts import STREAMS
 from services.platform.errors import PlatformError
 from services.runtime.advisories import ADVISORY_STREAM
-from services.runtime.bus import reconcile_streams
+from services.runtime.bus import inbox_prefix, reconcile_streams
 
 SERVICES = ("catalog", "admission", "dispatch", "evaluation", "enforcement")
 PLATFORM_ACCOUNT = "LINKAGE"
@@ -181,10 +185,12 @@ def accounts_conf(orgs: Sequence[Organisation], *, source: str) -> str:
     )
     deny = f"OUTSIDER_DURABLES = [\n{_quoted(outsider_deny(orgs), 2)}\n]\n\n"
     platform_users = [
-        _user(service, publish=service_allow(service), subscribe=["_INBOX.>"], deny="OUTSIDER_DURABLES")
+        _user(
+            service, publish=service_allow(service), subscribe=[f"{inbox_prefix(service)}.>"], deny="OUTSIDER_DURABLES"
+        )
         for service in SERVICES
     ]
-    platform_users.append(_user(PROVISION, publish=provision_allow(orgs), subscribe=["_INBOX.>"]))
+    platform_users.append(_user(PROVISION, publish=provision_allow(orgs), subscribe=[f"{inbox_prefix(PROVISION)}.>"]))
     exports = [_export(REPORT_SUBJECT, None, SMARTCITY)]
     exports += [_export(subject, response, org.user) for org in orgs for subject, response in outsider_exports(org)]
     blocks = [

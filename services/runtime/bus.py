@@ -54,6 +54,12 @@ class Subscription(Generic[EventT]):
         return f"{service}-{entity}-{verb}".replace("_", "-")
 
 
+def inbox_prefix(service: str) -> str:
+    """Where every reply to a service arrives (JetStream API answers, PubAcks, pulled messages): its NATS user may
+    subscribe under this prefix only, so no service can read another's replies (deploy/README.md)."""
+    return f"_INBOX.{service}"
+
+
 def create_broker(servers: Sequence[str], *, service: str) -> NatsBroker:
     """The connection every part of a service shares. Nothing is consumed or published through FastStream's
     subscribers or publishers (pull.py and outbox.py say why), so the broker carries no middlewares: our
@@ -61,6 +67,7 @@ def create_broker(servers: Sequence[str], *, service: str) -> NatsBroker:
     return NatsBroker(
         list(servers),
         name=f"linkage-{service}",
+        inbox_prefix=inbox_prefix(service),  # nats-py's new_inbox(), requests and pulls all build on it
         allow_reconnect=True,
         max_reconnect_attempts=-1,  # forever: nats-py otherwise gives up after ~2 minutes
         reconnect_time_wait=1,

@@ -31,6 +31,7 @@ from nats.js import JetStreamContext, api
 from contracts import STREAMS
 from services.platform import nats_config
 from services.platform.embedded import NatsServer, free_port
+from services.runtime.bus import inbox_prefix
 
 pytestmark = pytest.mark.integration
 
@@ -121,8 +122,13 @@ async def connect(server: NatsServer, user: str) -> AsyncIterator[Peer]:
     async def on_error(error: Exception) -> None:
         errors.append(str(error))
 
-    # Every outsider is in an account of its own, so the default inbox prefix is private to it.
-    nc = await nats.connect(server.url, user=user, password=PASSWORDS[user], error_cb=on_error, allow_reconnect=False)
+    # Every outsider is in an account of its own, so the default inbox prefix is private to it; the platform's users
+    # share LINKAGE and each subscribes under its own prefix only, as the services' broker sets it.
+    platform = user in (*SERVICES, nats_config.PROVISION)
+    inbox = {"inbox_prefix": inbox_prefix(user)} if platform else {}
+    nc = await nats.connect(
+        server.url, user=user, password=PASSWORDS[user], error_cb=on_error, allow_reconnect=False, **inbox
+    )
     assert nc.client_id is not None
     try:
         yield Peer(server, user, nc, nc.client_id, errors)
@@ -348,6 +354,31 @@ async def test_a_service_comes_up_as_its_own_user_and_publishes_only_on_its_pref
             await js.publish(foreign, b"{}")
     # The one denial is the foreign publish: start-up, reconciliation and the pull loops needed nothing more.
     assert violations_logged(server, user=service, cid=connection_id) == [("publish", foreign)]
+
+
+@pytest.mark.usefixtures("dispatched")
+async def test_a_service_cannot_read_another_services_replies(server: NatsServer) -> None:
+    """Each service subscribes under its own inbox prefix only: catalog hears none of dispatch's PubAcks."""
+    heard: list[str] = []
+
+    async def hear(message: Any) -> None:
+        heard.append(message.subject)
+
+    async with connect(server, "catalog") as catalog:
+        for subject in (f"{inbox_prefix('dispatch')}.>", "_INBOX.>", f"{inbox_prefix(nats_config.PROVISION)}.>"):
+            await catalog.nc.subscribe(subject, cb=hear)
+        await catalog.nc.flush()
+        async with connect(server, "dispatch") as dispatch:
+            ack = await dispatch.js.publish(task_subject("cgj"), b"a task whose PubAck only dispatch hears")
+            assert ack.stream == "DISPATCH"  # dispatch's own reply reached it, under its prefix
+        await asyncio.sleep(0.2)
+    assert heard == []
+    assert catalog.denied() == {
+        ("subscription", f"{inbox_prefix('dispatch')}.>"),
+        ("subscription", "_INBOX.>"),
+        ("subscription", f"{inbox_prefix(nats_config.PROVISION)}.>"),
+    }
+    assert dispatch.denied() == set()
 
 
 async def test_no_anonymous_or_wrong_password_connection(server: NatsServer) -> None:
