@@ -75,9 +75,5 @@ def test_an_agency_score_weights_the_street_rating_at_60_percent() -> None:
 
 def test_kinds_are_told_from_streets_seen_and_agency_codes() -> None:
     streets = {"longsha"}
-    assert [kind_of(c, streets=streets) for c in ("longsha", "sfs-longsha", "cgzd", "cgj")] == [
-        STREET,
-        AGENCY,
-        AGENCY,
-        DEPARTMENT,
-    ]
+    codes = ("longsha", "sfs-longsha", "cgzd", "cgj", "wulong-sfs", "wulong-cgj")
+    assert [kind_of(c, streets=streets) for c in codes] == [STREET, AGENCY, AGENCY, DEPARTMENT, AGENCY, DEPARTMENT]

@@ -1,9 +1,9 @@
 """Who is scored (考评对象): streets (街道), district departments (区直部门) and dispatched agencies (派驻机构). Pure.
 
 Dispatch's events name assignees by code only, so the kind is read from what the projection saw: a code that
-is a case's street is a street; a code whose first part is a dispatched agency's kind (DOMAIN.md: judicial
-office, market supervision office, urban management squad) is an agency, e.g. ``sfs-longsha``; any other
-assignee is a department.
+is a case's street is a street; a code whose first or last part is a dispatched agency's kind (DOMAIN.md:
+judicial office, market supervision office, urban management squad) is an agency, e.g. ``sfs-longsha`` or
+the catalogue's ``wulong-sfs``; any other assignee is a department.
 """
 
 from __future__ import annotations
@@ -25,5 +25,5 @@ def kind_of(code: str, *, streets: Collection[str]) -> str:
     """The kind of organisation ``code`` is, given the street codes the projection has seen."""
     if code in streets:
         return STREET
-    first = code.replace("_", "-").split("-", 1)[0]
-    return AGENCY if first in AGENCY_KINDS else DEPARTMENT
+    parts = code.replace("_", "-").split("-")
+    return AGENCY if parts[0] in AGENCY_KINDS or parts[-1] in AGENCY_KINDS else DEPARTMENT
