@@ -15,7 +15,7 @@ from dataclasses import replace
 from pathlib import Path
 from types import FrameType
 
-from services.platform import admission_demo, enforcement_demo
+from services.platform import admission_demo, enforcement_demo, evaluation_demo_replay
 from services.platform.catalog_cli import add_catalog_commands
 from services.platform.catalog_demo import load as load_catalog_demo
 from services.platform.check import run_checks
@@ -203,6 +203,9 @@ def _run_platform(stack: ExitStack, args: argparse.Namespace) -> None:
         _load_demo(services.spec("catalog").url, secret=env["LINKAGE_JWT_SECRET"])
         _load_enforcement_demo(services.spec("enforcement").url, secret=env["LINKAGE_JWT_SECRET"])
         for line in admission_demo.run(services.spec("admission").url, services.spec("catalog").url, env):
+            _say(line)
+        evaluation = services.spec("evaluation").url
+        for line in evaluation_demo_replay.run(evaluation, env["LINKAGE_NATS_URL"], env["LINKAGE_JWT_SECRET"]):
             _say(line)
     nats_url = env["LINKAGE_NATS_URL"]  # every node, for a cluster
     _print_summary(services, nats_url=nats_url, nodes=nodes, database_url=database_url, data_dir=data_dir)
