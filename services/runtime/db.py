@@ -90,7 +90,13 @@ class PlumbingTables:
 
 def plumbing_tables(metadata: sa.MetaData) -> PlumbingTables:
     """Declare the plumbing tables in ``metadata`` (whose ``schema`` is the service's)."""
-    outbox = sa.Table(
+    return PlumbingTables(
+        outbox=_outbox(metadata), inbox=_inbox(metadata), dead_letter=_dead_letter(metadata), audit=_audit(metadata)
+    )
+
+
+def _outbox(metadata: sa.MetaData) -> sa.Table:
+    return sa.Table(
         "outbox",
         metadata,
         sa.Column("seq", sa.BigInteger, sa.Identity(), primary_key=True),
@@ -100,14 +106,20 @@ def plumbing_tables(metadata: sa.MetaData) -> PlumbingTables:
         sa.Column("headers", JSONB, nullable=False),
         sa.Column("created_at", sa.DateTime(timezone=True), nullable=False, server_default=sa.func.now()),
     )
-    inbox = sa.Table(
+
+
+def _inbox(metadata: sa.MetaData) -> sa.Table:
+    return sa.Table(
         "inbox",
         metadata,
         sa.Column("consumer", sa.Text, primary_key=True),
         sa.Column("event_id", UUID(as_uuid=True), primary_key=True),
         sa.Column("handled_at", sa.DateTime(timezone=True), nullable=False, server_default=sa.func.now()),
     )
-    dead_letter = sa.Table(
+
+
+def _dead_letter(metadata: sa.MetaData) -> sa.Table:
+    return sa.Table(
         "dead_letter",
         metadata,
         sa.Column("id", sa.BigInteger, sa.Identity(), primary_key=True),
@@ -126,7 +138,10 @@ def plumbing_tables(metadata: sa.MetaData) -> PlumbingTables:
         # (our own give-up, then JetStream's terminated or max-deliveries advisory).
         sa.UniqueConstraint("consumer", "stream", "stream_seq", name="dead_letter_origin"),
     )
-    audit = sa.Table(
+
+
+def _audit(metadata: sa.MetaData) -> sa.Table:
+    return sa.Table(
         "audit",
         metadata,
         sa.Column("id", sa.BigInteger, sa.Identity(), primary_key=True),
@@ -140,4 +155,3 @@ def plumbing_tables(metadata: sa.MetaData) -> PlumbingTables:
         sa.Column("trace_id", sa.Text),
         sa.Column("at", sa.DateTime(timezone=True), nullable=False, server_default=sa.func.now()),
     )
-    return PlumbingTables(outbox=outbox, inbox=inbox, dead_letter=dead_letter, audit=audit)

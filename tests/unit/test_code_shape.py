@@ -95,10 +95,6 @@ def test_a_long_function_is_explained_by_a_why_comment_above_it(tmp_path: Path) 
     assert explained == {"f": True, "g": False}
 
 
-@pytest.mark.xfail(
-    strict=False,
-    reason="issue 10: the refactors of dispatch, catalog and runtime are under way; the lead turns this on at the end",
-)
 def test_services_and_contracts_meet_the_shape_bars() -> None:
     median, unexplained, big_modules = _measure()
     report = [f"function median: {median} body lines (bar {MEDIAN_BAR})"]
