@@ -11,6 +11,7 @@ from pydantic import BaseModel, ConfigDict, Field
 from contracts.base import CODE_PATTERN, TimeLimit
 from contracts.events.dispatch import CaseOutcome, WhistleReason
 from services.dispatch.domain.records import Deferral
+from services.dispatch.domain.workers import BalanceRule
 
 Code = Annotated[str, Field(pattern=CODE_PATTERN)]
 
@@ -209,3 +210,34 @@ class Refusal(BaseModel):
 
 class Reopening(BaseModel):
     reason: str = Field(min_length=1, max_length=2000, description="Why the case is opened again")
+
+
+class WorkerIn(BaseModel):
+    worker_code: Code = Field(description="The grid worker's (网格员) code: their tasks go out on their own subject")
+    name: str = Field(min_length=1, max_length=100, description="Name, as the street knows them")
+
+
+class Roster(BaseModel):
+    """A grid's roster (网格员名册): the whole list; workers left off stay on record, inactive."""
+
+    workers: list[WorkerIn] = Field(max_length=50)
+
+
+class WorkerPublic(BaseModel):
+    model_config = ConfigDict(from_attributes=True)
+
+    worker_code: str
+    grid_code: str
+    name: str
+    active: bool
+    load: int = Field(description="Live tasks the worker holds now (在办)")
+    last_assigned_at: datetime | None = None
+
+
+class BalancingPublic(BaseModel):
+    """派单规则: least_loaded (最少在办优先) or round_robin (轮流); ``cap``: live tasks a worker holds at most."""
+
+    model_config = ConfigDict(from_attributes=True)
+
+    rule: BalanceRule
+    cap: int = Field(ge=1, le=1000)

@@ -27,10 +27,12 @@ from services.dispatch.domain import (
 )
 from services.dispatch.domain.calendar import CHINA, WorkingCalendar
 from services.dispatch.domain.case import Case
+from services.dispatch.domain.workers import given, pick, with_worker
 from services.dispatch.service.assigning import AssignTask, assign
 from services.dispatch.service.placing import Located, locate_all
 from services.dispatch.service.recording import Transition, record
 from services.dispatch.store import DispatchStore
+from services.dispatch.store.facts import RoutingFacts
 from services.runtime.uow import UnitOfWork
 
 
@@ -179,24 +181,42 @@ async def _decide(
     )
     decisions = {}
     for cause, report in reports.items():
-        reported = report.reported_at if report.reported_at.tzinfo else report.reported_at.replace(tzinfo=UTC)
-        day = min(reported, now).astimezone(CHINA).date()
-        versions = facts.versions.get(report.item_code, [])
-        entry = in_force(versions, day)
-        located = places[cause]
-        grid_street = facts.grid_streets.get(located.grid_code or "")
-        street = case_street(report.street_code, grid_street)
-        routing = route(
-            item_code=report.item_code,
-            entry=entry,
-            reported_street=report.street_code,
-            grid_street=grid_street,
-            street_list=facts.street_lists.get(street) if street else None,
-            covers=facts.covers(report.item_code, street) if street else (),
-            pending=upcoming(versions, day),
-        )
-        decisions[cause] = _Decision(report, _new_case(report, routing, located), entry, routing, located)
+        entry, routing = _route(report, places[cause], facts, now)
+        routing = _staffed(routing, places[cause].grid_code, facts, now)
+        decisions[cause] = _Decision(report, _new_case(report, routing, places[cause]), entry, routing, places[cause])
     return decisions, WorkingCalendar.of(facts.notices)
+
+
+def _route(
+    report: CaseReported, located: Located, facts: RoutingFacts, now: datetime
+) -> tuple[RoutingEntry | None, Routing]:
+    """The item version in force on the day reported (never later than now), and the routing it gives."""
+    reported = report.reported_at if report.reported_at.tzinfo else report.reported_at.replace(tzinfo=UTC)
+    day = min(reported, now).astimezone(CHINA).date()
+    versions = facts.versions.get(report.item_code, [])
+    entry = in_force(versions, day)
+    grid_street = facts.grid_streets.get(located.grid_code or "")
+    street = case_street(report.street_code, grid_street)
+    routing = route(
+        item_code=report.item_code,
+        entry=entry,
+        reported_street=report.street_code,
+        grid_street=grid_street,
+        street_list=facts.street_lists.get(street) if street else None,
+        covers=facts.covers(report.item_code, street) if street else (),
+        pending=upcoming(versions, day),
+    )
+    return entry, routing
+
+
+def _staffed(routing: Routing, grid: str | None, facts: RoutingFacts, now: datetime) -> Routing:
+    """The grid's worker (网格员) joins an accepted case, picked by the balancing rule; the batch's roster counts
+    the task at once, so that the next case of the same grid sees the worker's new load."""
+    roster = facts.workers.get(grid or "", [])
+    worker = pick(roster, facts.balancing) if routing.assignments else None
+    if worker is not None:
+        roster[roster.index(worker)] = given(worker, now)
+    return with_worker(routing, worker, facts.balancing)
 
 
 def _new_case(report: CaseReported, routing: Routing, located: Located) -> Case:

@@ -7,13 +7,13 @@ from dataclasses import dataclass
 from datetime import UTC, datetime
 from itertools import groupby
 
-from services.dispatch.domain import STATUS_AFTER, RoutingEntry, in_force, upcoming
+from services.dispatch.domain import STATUS_AFTER, CaseStatus, RoutingEntry, in_force, upcoming
 from services.dispatch.domain.calendar import CHINA
 from services.dispatch.domain.case import Case, Task
 from services.dispatch.domain.records import CaseCounts, CaseFilter, Grid, Page, StatusChange, TimelineEntry
 from services.dispatch.service.access import Actor, own_task
 from services.dispatch.store import DispatchStore
-from services.runtime.errors import NotFound
+from services.runtime.errors import Forbidden, NotFound
 from services.runtime.uow import UnitOfWork
 
 
@@ -107,3 +107,12 @@ async def status_feed(
             page=Page(first, page_size),
         )
     return [StatusChange(entry, item_code, STATUS_AFTER[entry.action]) for entry, item_code in rows]
+
+
+async def street_cases(
+    uow: UnitOfWork, street_code: str, actor: Actor, *, status: CaseStatus | None, limit: int
+) -> list[tuple[Case, Task | None]]:
+    """A street's own cases (本街道案件), newest first: what it acts on and verifies; another street's are not its."""
+    if not actor.may_act_for(street_code):
+        raise Forbidden(f"street {street_code}'s cases are read by that street and the office", field="street_code")
+    return await search_cases(uow, CaseFilter(street_code=street_code, status=status), limit=limit)

@@ -3,30 +3,24 @@
 from __future__ import annotations
 
 import uuid
-from collections.abc import Collection, Mapping, Sequence
-from dataclasses import dataclass, field
-from datetime import date, datetime
-from typing import Any
+from collections.abc import Collection, Sequence
 
 import sqlalchemy as sa
 from sqlalchemy.dialects.postgresql import insert
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from contracts import TimeLimit
 from contracts.geo import GeoPolygon
-from services.dispatch.domain import Cover, CoverKind, RoutingEntry, StreetList, YearNotice
+from services.dispatch.domain import RoutingEntry, StreetList
+from services.dispatch.domain.lifecycle import LIVE_TASK
 from services.dispatch.domain.places import GridOutline
 from services.dispatch.domain.records import Grid
+from services.dispatch.store.facts import ROUTING_FACTS, RoutingFacts, entry_of
 from services.dispatch.store.tables import (
     admissions,
-    calendar_years,
-    cases,
     grids,
     item_versions,
     street_lists,
-    whistles,
 )
-from services.runtime.db import any_of
 
 
 class Projection:
@@ -70,7 +64,7 @@ class Projection:
         query = sa.select(item_versions).order_by(item_versions.c.item_code, item_versions.c.version)
         if item_code is not None:
             query = query.where(item_versions.c.item_code == item_code)
-        return [_entry(row._mapping) for row in await self.session.execute(query)]
+        return [entry_of(row._mapping) for row in await self.session.execute(query)]
 
     async def map_grid(self, grid: Grid, geometry: GeoPolygon | None) -> None:
         """The newest mapping wins; an outline, once known, stays until a newer mapping brings another."""
@@ -144,122 +138,17 @@ class Projection:
     async def routing_facts(
         self, *, items: Collection[str], grids: Collection[str], streets: Collection[str], open_statuses: Sequence[str]
     ) -> RoutingFacts:
-        """Everything intake routes a batch by, in one round trip (see ``_ROUTING_FACTS``): the versions of
+        """Everything intake routes a batch by, in one round trip (see ``ROUTING_FACTS``): the versions of
         ``items``, the streets of ``grids``, the lists of ``streets`` and of the grids' streets, the admissions
         of the items, the open whistles on them, and the calendar notices."""
-        parameters = {"items": list(items), "grids": list(grids), "streets": list(streets), "open": list(open_statuses)}
+        parameters = {
+            "items": list(items),
+            "grids": list(grids),
+            "streets": list(streets),
+            "open": list(open_statuses),
+            "live": [status.value for status in LIVE_TASK],
+        }
         facts = RoutingFacts()
-        for kind, row in await self.session.execute(_ROUTING_FACTS, parameters):
+        for kind, row in await self.session.execute(ROUTING_FACTS, parameters):
             facts.add(kind, row)
         return facts.sorted()
-
-
-@dataclass
-class RoutingFacts:
-    versions: dict[str, list[RoutingEntry]] = field(default_factory=dict)
-    grid_streets: dict[str, str] = field(default_factory=dict)
-    street_lists: dict[str, StreetList] = field(default_factory=dict)
-    admissions: list[dict[str, Any]] = field(default_factory=list)
-    whistles: list[dict[str, Any]] = field(default_factory=list)
-    notices: dict[int, YearNotice] = field(default_factory=dict)
-
-    def add(self, kind: str, row: dict[str, Any]) -> None:
-        """One row of ``_ROUTING_FACTS``, from its JSON form."""
-        if kind == "version":
-            effective = row["effective_from"]
-            entry = _entry({**row, "effective_from": effective and date.fromisoformat(effective)})
-            self.versions.setdefault(entry.item_code, []).append(entry)
-        elif kind == "grid":
-            self.grid_streets[row["grid_code"]] = row["street_code"]
-        elif kind == "list":
-            listed = StreetList(row["street_code"], row["revision"], frozenset(row["item_codes"]), row["filing_no"])
-            self.street_lists[listed.street_code] = listed
-        elif kind == "admission":
-            self.admissions.append(row)
-        elif kind == "whistle":
-            self.whistles.append({**row, "blown_at": datetime.fromisoformat(row["blown_at"])})
-        else:
-            days = {k: frozenset(date.fromisoformat(d) for d in row[k]) for k in ("holidays", "workdays")}
-            self.notices[row["year"]] = YearNotice(year=row["year"], **days)
-
-    def sorted(self) -> RoutingFacts:
-        """In the orders routing relies on: versions oldest first, admissions by id, whistles as blown."""
-        for entries in self.versions.values():
-            entries.sort(key=lambda entry: entry.version)
-        self.admissions.sort(key=lambda row: uuid.UUID(row["application_id"]))
-        self.whistles.sort(key=lambda row: row["blown_at"])
-        return self
-
-    def covers(self, item_code: str, street_code: str) -> list[Cover]:
-        """Approved admissions of the item naming the street (or none: district-wide), by application id, then
-        the open whistles of the item in the street, by when blown."""
-        admitted = [
-            Cover(CoverKind.ADMISSION, row["application_id"], f"{row['kind']}: {row['reason']}")
-            for row in self.admissions
-            if row["item_code"] == item_code and (not row["street_codes"] or street_code in row["street_codes"])
-        ]
-        whistled = [
-            Cover(CoverKind.WHISTLE, row["id"], f"{row['reason']}, on case {row['case_id']}")
-            for row in self.whistles
-            if row["item_code"] == item_code and row["street_code"] == street_code
-        ]
-        return admitted + whistled
-
-
-def _entry(row: Mapping[Any, Any]) -> RoutingEntry:
-    return RoutingEntry(
-        item_code=row["item_code"],
-        name=row["name"],
-        responsible_body=row["responsible_body"],
-        co_operating_units=tuple(row["co_operating_units"]),
-        street_codes=tuple(row["street_codes"]),
-        version=row["version"],
-        basis=row["basis"],
-        retired=row["retired"],
-        domain=row["domain"],
-        list_kind=row["list_kind"],
-        time_limit=TimeLimit.model_validate(row["time_limit"]) if row["time_limit"] else None,
-        effective_from=row["effective_from"],
-        street_tasks=tuple(row.get("street_tasks") or ()),
-    )
-
-
-def _routing_facts() -> sa.CompoundSelect[Any]:
-    """One statement, a (kind, JSON row) pair per fact: six reads would be six round trips per batch."""
-    # aliases no column shares: to_jsonb(notice) would be calendar_years.notice, not the row
-    version, grid, listed = item_versions.alias("fact_v"), grids.alias("fact_g"), street_lists.alias("fact_l")
-    admission, notice = admissions.alias("fact_a"), calendar_years.alias("fact_n")
-    whistle, case = whistles.alias("fact_w"), cases.alias("fact_c")
-
-    def rows(kind: str, source: Any, where: sa.ColumnElement[bool] | None = None) -> sa.Select[Any]:
-        query = sa.select(sa.literal(kind).label("kind"), sa.func.to_jsonb(source.table_valued()).label("row"))
-        return query if where is None else query.where(where)
-
-    grid_streets = sa.select(grids.c.street_code).where(any_of(grids.c.grid_code, "grids"))
-    whistled = {
-        "id": whistle.c.id,
-        "reason": whistle.c.reason,
-        "street_code": whistle.c.street_code,
-        "case_id": case.c.id,
-        "item_code": case.c.item_code,
-        "blown_at": whistle.c.blown_at,
-    }
-    open_whistles = (
-        sa.select(
-            sa.literal("whistle").label("kind"),
-            sa.func.jsonb_build_object(*(part for pair in whistled.items() for part in pair)).label("row"),
-        )
-        .select_from(whistle.join(case, case.c.id == whistle.c.case_id))
-        .where(any_of(case.c.item_code, "items"), any_of(case.c.status, "open"))
-    )
-    return sa.union_all(
-        rows("version", version, any_of(version.c.item_code, "items")),
-        rows("grid", grid, any_of(grid.c.grid_code, "grids")),
-        rows("list", listed, sa.or_(any_of(listed.c.street_code, "streets"), listed.c.street_code.in_(grid_streets))),
-        rows("admission", admission, any_of(admission.c.item_code, "items")),
-        open_whistles,
-        rows("notice", notice),
-    )
-
-
-_ROUTING_FACTS = _routing_facts()

@@ -173,3 +173,25 @@ deferrals = sa.Table(
     _at("new_due_at"),
     sa.Index("deferrals_one_pending_per_task", "task_id", unique=True, postgresql_where=sa.text("status = 'pending'")),
 )
+grid_workers = sa.Table(
+    "grid_workers",
+    metadata,
+    sa.Column("worker_code", sa.Text, primary_key=True),
+    sa.Column("grid_code", sa.Text, nullable=False, index=True),
+    sa.Column("name", sa.Text, nullable=False),
+    sa.Column("active", sa.Boolean, nullable=False, server_default=sa.true()),
+    sa.Column("registered_by", sa.Text, nullable=False),
+    _at("registered_at", nullable=False, server_default=sa.func.now()),
+    comment="网格员: registered per grid; a worker dropped from the roster stays, inactive, with their tasks",
+)
+balancing = sa.Table(
+    "balancing",
+    metadata,
+    sa.Column("id", sa.Integer, primary_key=True),
+    sa.Column("rule", sa.Text, nullable=False),
+    sa.Column("cap", sa.Integer, nullable=False),
+    sa.Column("set_by", sa.Text, nullable=False),
+    _at("set_at", nullable=False, server_default=sa.func.now()),
+    sa.CheckConstraint("id = 1", name="balancing_one_row"),
+    comment="派单规则: how a grid's case picks its worker; no row: the domain's default",
+)
