@@ -34,3 +34,13 @@ class CaseReported(IntegrationEvent):
     lat: float | None = Field(default=None, ge=-90, le=90, description="WGS84 latitude")
     long: float | None = Field(default=None, ge=-180, le=180, description="WGS84 longitude")
     reported_at: datetime = Field(description="When the case was reported")
+    kind: str = Field(
+        default="report",
+        pattern=r"^(report|assisted|elderly)$",
+        description="Case kind: report (上报), assisted (帮办代办, 小龙帮办: a helper handles a service for a "
+        "resident) or elderly (适老: from or for an elderly resident, served first); each with its own time limit "
+        "(v1.1)",
+    )
+    recorded_by: str | None = Field(
+        default=None, max_length=100, description="The helper who recorded the request for a resident (v1.1)"
+    )

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import uuid
 from datetime import date, datetime
-from typing import Annotated
+from typing import Annotated, Literal
 
 from pydantic import BaseModel, ConfigDict, Field
 
@@ -241,3 +241,19 @@ class BalancingPublic(BaseModel):
 
     rule: BalanceRule
     cap: int = Field(ge=1, le=1000)
+
+
+class AssistedRequest(BaseModel):
+    """帮办代办 / 适老: a helper (小龙帮办) records a request for a resident; where it is, as Open311 takes it."""
+
+    item_code: Code = Field(description="The catalogue item (事项) the resident needs")
+    kind: Literal["assisted", "elderly"] = Field(description="assisted (帮办代办) or elderly (适老, served first)")
+    description: str = Field(min_length=1, max_length=4000, description="What the resident needs, in plain words")
+    recorded_by: str = Field(min_length=1, max_length=100, description="The helper recording it (帮办员)")
+    grid_code: Code | None = Field(default=None, description="The resident's grid, when the helper knows it")
+    lat: float | None = Field(default=None, ge=-90, le=90)
+    long: float | None = Field(default=None, ge=-180, le=180)
+    address: str | None = Field(default=None, max_length=500, description="The resident's address")
+    source_id: str | None = Field(
+        default=None, max_length=128, description="The helper's own id: recording is idempotent"
+    )

@@ -5,12 +5,14 @@ and when a task is late (超期). Pure: frozen dataclasses in, frozen dataclasse
 from __future__ import annotations
 
 import uuid
+from collections.abc import Mapping
 from dataclasses import dataclass, replace
 from datetime import datetime, timedelta
 from enum import StrEnum
 from typing import cast
 
 from contracts import TimeLimit
+from contracts.base import TimeUnit
 from contracts.events.dispatch import CaseOutcome, OverdueStage, TaskRole
 from services.dispatch.domain.lifecycle import LIVE_TASK, CaseStatus, TaskStatus, case_move, check_closure, task_move
 
@@ -22,6 +24,12 @@ class CaseKind(StrEnum):
     ASSISTED = "assisted"  # 帮办代办 (小龙帮办): a helper handles a service for a resident
     ELDERLY = "elderly"  # 适老: a request from or for an elderly resident, served first
 
+
+KIND_LIMITS: Mapping[CaseKind, TimeLimit] = {
+    CaseKind.ASSISTED: TimeLimit(value=5, unit=TimeUnit.WORKING_DAY),  # 帮办代办: seen through within a working week
+    CaseKind.ELDERLY: TimeLimit(value=1, unit=TimeUnit.WORKING_DAY),  # 适老: served first, by the next working day
+}
+"""Each kind's own time limit: a task's deadline is the earlier of its item's limit and its case kind's."""
 
 SATISFIED_FROM = 4
 """满意度: a score of 4 or 5 counts as satisfied (满意), as the 12345 evaluation counts it."""

@@ -85,6 +85,7 @@ class CaseCounts:
     late_reports: int
     late_acknowledgements: int
     returns: int
+    by_kind: dict[str, int]  # 上报, 帮办代办, 适老: each kind counted apart
 
 
 @dataclass(frozen=True)

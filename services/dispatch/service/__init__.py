@@ -1,6 +1,7 @@
 """Dispatch use cases: one transaction each, through the unit of work."""
 
 from services.dispatch.service.access import Actor
+from services.dispatch.service.assisted import take_assisted
 from services.dispatch.service.cases import arbitrate_case, blow_whistle, close_case, rate_case, verify_case
 from services.dispatch.service.commands import (
     ArbitrateCase,
@@ -103,6 +104,7 @@ __all__ = [
     "status_feed",
     "street_cases",
     "sweep_overdue",
+    "take_assisted",
     "take_case",
     "take_cases",
     "task_view",

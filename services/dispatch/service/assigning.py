@@ -8,7 +8,7 @@ from datetime import datetime
 
 from contracts import TimeLimit
 from contracts.events.dispatch import TaskAssigned, TaskRole
-from services.dispatch.domain import RoutingEntry, TaskStatus, WorkingCalendar, in_force
+from services.dispatch.domain import Deadline, RoutingEntry, TaskStatus, WorkingCalendar, in_force
 from services.dispatch.domain.calendar import CHINA
 from services.dispatch.domain.case import Case, Task
 from services.dispatch.service.recording import Transition, record
@@ -34,6 +34,7 @@ class AssignTask:
     ack_within_h: float | None
     report_by: datetime | None = None
     whistle_id: uuid.UUID | None = None
+    kind_limit: TimeLimit | None = None  # the case kind's own limit (帮办代办, 适老): the earlier deadline wins
 
 
 async def calendar(store: DispatchStore) -> WorkingCalendar:
@@ -60,7 +61,7 @@ async def assign(
 
 
 def new_task(command: AssignTask, working: WorkingCalendar) -> Task:
-    deadline = working.deadline(command.now, command.time_limit) if command.time_limit else None
+    deadline = _earliest(working, command.now, (command.time_limit, command.kind_limit))
     ack_by = working.add_working_seconds(command.now, command.ack_within_h * 3600) if command.ack_within_h else None
     return Task(
         id=uuid.uuid4(),
@@ -78,6 +79,15 @@ def new_task(command: AssignTask, working: WorkingCalendar) -> Task:
         whistle_id=command.whistle_id,
         ack_by=ack_by,
     )
+
+
+def _earliest(working: WorkingCalendar, now: datetime, limits: tuple[TimeLimit | None, ...]) -> Deadline | None:
+    deadlines = [working.deadline(now, limit) for limit in limits if limit is not None]
+    return min(deadlines, key=_due, default=None)
+
+
+def _due(deadline: Deadline) -> datetime:
+    return deadline.due_at
 
 
 def _assigned(command: AssignTask, task: Task) -> Transition:

@@ -26,7 +26,7 @@ from services.dispatch.domain import (
     upcoming,
 )
 from services.dispatch.domain.calendar import CHINA, WorkingCalendar
-from services.dispatch.domain.case import Case
+from services.dispatch.domain.case import KIND_LIMITS, Case, CaseKind
 from services.dispatch.domain.workers import given, pick, with_worker
 from services.dispatch.service.assigning import AssignTask, assign
 from services.dispatch.service.placing import Located, locate_all
@@ -121,6 +121,7 @@ async def _dispatch(uow: UnitOfWork, decision: _Decision, how: _Dispatching) -> 
         source_id=report.source_id,
         item_code=report.item_code,
         street_code=street,
+        kind=case.kind,
     )
     await uow.emit(accepted, about=str(case.id), cause=cause)
     for assignment in routing.assignments:
@@ -161,6 +162,7 @@ def _task_for(case: Case, assignment: Assignment, entry: RoutingEntry, how: _Dis
         now=how.now,
         actor="dispatch",
         ack_within_h=how.ack_within_h,
+        kind_limit=KIND_LIMITS.get(case.kind),
     )
 
 
@@ -234,6 +236,8 @@ def _new_case(report: CaseReported, routing: Routing, located: Located) -> Case:
         refusal=routing.refusal,
         triage_reason=routing.triage,
         placement=located.how,
+        kind=CaseKind(report.kind),
+        recorded_by=report.recorded_by,
         reported_at=report.reported_at,
         address=report.address,
         lat=report.lat,

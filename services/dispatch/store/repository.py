@@ -174,7 +174,10 @@ class DispatchStore(Projection):
         flagged = [sa.func.count(tasks.c[name]) for name in ("overdue_at", "report_late_at", "ack_late_at")]
         overdue, late, unacknowledged = tuple((await self.session.execute(sa.select(*flagged))).one())
         returns = await self.session.scalar(sa.select(sa.func.coalesce(sa.func.sum(cases.c.return_count), 0)))
-        return CaseCounts(by_stage, overdue, late, unacknowledged, int(returns or 0))
+        by_kind: dict[str, int] = dict(
+            (await self.session.execute(sa.select(cases.c.kind, sa.func.count()).group_by("kind"))).all()
+        )
+        return CaseCounts(by_stage, overdue, late, unacknowledged, int(returns or 0), by_kind)
 
     # -- deadlines
 
