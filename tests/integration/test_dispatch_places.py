@@ -115,6 +115,8 @@ async def test_a_georeport_client_posting_only_lat_long_reaches_the_right_street
         ]
         [request] = (await district.client.get(f"{BASE}/requests/{case['id']}.json")).json()
         assert request["agency_responsible"] == district.owner
+        assert request["expected_datetime"] == case["tasks"][0]["due_at"].replace("Z", "+00:00")
+        assert request["service_notice"].startswith(f"办理中: {district.owner} handles it by ")
 
 
 async def test_a_report_over_nats_with_only_a_point_is_placed_too(district: Map) -> None:
@@ -153,6 +155,8 @@ async def test_a_point_in_no_grid_or_an_address_alone_waits_for_the_office(distr
     assert address["address"] == "龙沙区五龙街道某小区3号楼"
     [request] = (await district.client.get(f"{BASE}/requests/{address['id']}.json")).json()
     assert request["status"] == "open"  # waiting for the office, not closed
+    assert request["service_notice"].startswith("待人工派遣")
+    assert request["agency_responsible"] is None
 
 
 async def test_bad_locations_are_400s_naming_the_field_and_nothing_is_written(district: Map) -> None:

@@ -80,7 +80,7 @@ def request_of(case: Case, primary: Task | None, names: dict[str, str], *, insid
         "service_code": case.item_code,
         "description": case.description if inside else None,
         "agency_responsible": primary.assignee_code if primary is not None else None,
-        "service_notice": None,
+        "service_notice": _notice(case, primary),
         "requested_datetime": case.reported_at.isoformat(),
         "updated_datetime": case.updated_at and case.updated_at.isoformat(),
         "expected_datetime": primary.due_at.isoformat() if primary is not None and primary.due_at else None,
@@ -92,6 +92,16 @@ def request_of(case: Case, primary: Task | None, names: dict[str, str], *, insid
         "linkage_outcome": case.outcome,
         "linkage_street_code": case.street_code,
     }
+
+
+def _notice(case: Case, primary: Task | None) -> str | None:
+    """What happens next (GeoReport's service_notice): who acts and by when, or that the office places it."""
+    if case.status == CaseStatus.TRIAGE:
+        return "待人工派遣: the office assigns this request by hand"
+    if case.status in STATUSES["closed"] or primary is None:
+        return None
+    due = f" by {primary.due_at.isoformat()}" if primary.due_at else ""
+    return f"办理中: {primary.assignee_code} handles it{due}"
 
 
 def _public_note(case: Case) -> str | None:
