@@ -19,17 +19,16 @@ from services.platform import admission_demo, enforcement_demo, evaluation_demo_
 from services.platform.catalog_cli import add_catalog_commands
 from services.platform.catalog_demo import load as load_catalog_demo
 from services.platform.check import run_checks
-from services.platform.embedded import EmbeddedPostgres, NatsServer
 from services.platform.enforcement_cli import add_enforcement_commands
 from services.platform.errors import PlatformError
 from services.platform.evaluation_cli import add_evaluation_commands
-from services.platform.nats_cluster import ClusterNode, NatsCluster
+from services.platform.nats_cluster import ClusterNode
 from services.platform.nats_config import add_nats_config_command
 from services.platform.supervisor import CONSOLE, SERVICES, ServiceProcesses, console_env, migrate_all
+from services.platform.up_servers import start_nats, start_postgres
 from services.runtime.auth import mint_token
 
 DEFAULT_DATA_DIR = Path(".linkage")
-CLUSTER_REPLICAS = 3
 _SignalHandler = Callable[[int, FrameType | None], object] | int | None
 
 
@@ -183,21 +182,20 @@ def _up(args: argparse.Namespace) -> int:
 def _run_platform(stack: ExitStack, args: argparse.Namespace) -> None:
     data_dir: Path = args.data_dir.absolute()
     log_dir = data_dir / "logs"
-    nats_env, nodes = _nats(stack, data_dir, args)
-    database_url = os.environ.get("LINKAGE_DATABASE_URL") or _start_postgres(stack, data_dir, args.pg_port)
-    env = {
-        **nats_env,
-        "LINKAGE_DATABASE_URL": database_url,
-        "LINKAGE_JWT_SECRET": jwt_secret(data_dir, create=True),
-    }
+    nats = start_nats(stack, data_dir, port=args.nats_port, cluster=args.cluster, demo=args.demo, say=_say)
+    database = start_postgres(stack, data_dir, port=args.pg_port, say=_say)
+    env = {**nats.env, "LINKAGE_JWT_SECRET": jwt_secret(data_dir, create=True)}
     _say("migrating every service's schema")
-    migrate_all(database_url, env=env)
+    database.migrate(env)
     _say("starting the services")
     specs = [replace(spec, port=args.base_port + offset) for offset, spec in enumerate(SERVICES)]
     console = replace(CONSOLE, port=args.console_port)
     env |= console_env(console, specs, otlp_endpoint=os.environ.get("OTEL_EXPORTER_OTLP_ENDPOINT"))
     # The console first: with no collector named, the services' span exporters send to it.
-    services = stack.enter_context(ServiceProcesses(env=env, log_dir=log_dir, services=[console, *specs]))
+    # Each service as its own NATS user and Postgres role.
+    own = {s.name: {"LINKAGE_NATS_URL": nats.url(s.name), "LINKAGE_DATABASE_URL": database.url(s.name)} for s in specs}
+    processes = ServiceProcesses(env=env, log_dir=log_dir, services=[console, *specs], service_env=own)
+    services = stack.enter_context(processes)
     services.wait_ready(args.ready_timeout)
     if args.demo:
         _load_demo(services.spec("catalog").url, secret=env["LINKAGE_JWT_SECRET"])
@@ -205,10 +203,13 @@ def _run_platform(stack: ExitStack, args: argparse.Namespace) -> None:
         for line in admission_demo.run(services.spec("admission").url, services.spec("catalog").url, env):
             _say(line)
         evaluation = services.spec("evaluation").url
-        for line in evaluation_demo_replay.run(evaluation, env["LINKAGE_NATS_URL"], env["LINKAGE_JWT_SECRET"]):
+        for line in evaluation_demo_replay.run(evaluation, nats.url("dispatch"), env["LINKAGE_JWT_SECRET"]):
             _say(line)
-    nats_url = env["LINKAGE_NATS_URL"]  # every node, for a cluster
-    _print_summary(services, nats_url=nats_url, nodes=nodes, database_url=database_url, data_dir=data_dir)
+    office = mint_token(env["LINKAGE_JWT_SECRET"], subject="linkage-up", roles=["office"], ttl_s=300)
+    nats.follow_catalog(services.spec("catalog").url, token=office, say=_say)
+    _print_summary(
+        services, nats_url=nats.servers, nodes=nats.nodes, database_url=database.admin_url, data_dir=data_dir
+    )
     _watch(services)
 
 
@@ -226,37 +227,6 @@ def _load_enforcement_demo(url: str, *, secret: str) -> None:
     _say(f"enforcement demo: {figures['inspections']} inspections drawn, {figures['visits']} joint visits")
 
 
-def _nats(stack: ExitStack, data_dir: Path, args: argparse.Namespace) -> tuple[dict[str, str], tuple[ClusterNode, ...]]:
-    """The services' NATS settings (starting NATS unless LINKAGE_NATS_URL names one), and our cluster's nodes."""
-    if args.cluster > 1:
-        nodes = _start_nats_cluster(stack, data_dir, args.nats_port, size=args.cluster)
-        urls = ",".join(node.url for node in nodes)
-        # Only for a cluster of ours: for a LINKAGE_NATS_URL it would override the replicas meant for that one.
-        return {"LINKAGE_NATS_URL": urls, "LINKAGE_STREAM_REPLICAS": str(CLUSTER_REPLICAS)}, nodes
-    url = os.environ.get("LINKAGE_NATS_URL") or _start_nats(stack, data_dir, args.nats_port)
-    return {"LINKAGE_NATS_URL": url}, ()
-
-
-def _start_nats(stack: ExitStack, data_dir: Path, port: int) -> str:
-    _say(f"starting NATS with JetStream on port {port}")
-    server = NatsServer(store_dir=data_dir / "nats", port=port, log_file=data_dir / "logs" / "nats.log")
-    return stack.enter_context(server).url
-
-
-def _start_nats_cluster(stack: ExitStack, data_dir: Path, port: int, *, size: int) -> tuple[ClusterNode, ...]:
-    if os.environ.get("LINKAGE_NATS_URL"):
-        raise PlatformError("--cluster starts NATS nodes of its own: unset LINKAGE_NATS_URL to use it")
-    _say(f"starting a {size}-node NATS JetStream cluster on ports {port}-{port + size - 1}")
-    cluster = NatsCluster(root=data_dir / "nats-cluster", size=size, base_port=port, log_dir=data_dir / "logs")
-    return stack.enter_context(cluster).nodes
-
-
-def _start_postgres(stack: ExitStack, data_dir: Path, port: int) -> str:
-    _say(f"starting Postgres on port {port}")
-    server = EmbeddedPostgres(data_dir=data_dir / "pg", port=port, log_file=data_dir / "logs" / "postgres.log")
-    return stack.enter_context(server).url
-
-
 def _print_summary(
     services: ServiceProcesses, *, nats_url: str, nodes: Sequence[ClusterNode], database_url: str, data_dir: Path
 ) -> None:
@@ -269,6 +239,7 @@ def _print_summary(
         print("  ".join(cell.ljust(width) for cell, width in zip(row, widths, strict=True)).rstrip())
     print(f"\nNATS      {nats_url}\nPostgres  {_without_password(database_url)}\nlogs      {services.log_dir}")
     print(f"token     linkage token --role operator --data-dir {data_dir}")
+    print(f"secrets   {data_dir}/nats-passwords.json (NATS users), {data_dir}/pg-passwords.json (Postgres roles)")
     print("\nlinkage: up; Ctrl-C stops everything", flush=True)
 
 

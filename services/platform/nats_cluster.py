@@ -1,10 +1,10 @@
 """A JetStream cluster on loopback: N ``nats-server`` nodes from the wheel, for ``linkage up --cluster 3`` and
 fail-over tests.
 
-The nodes run a generated config, not ``deploy/nats/cluster.conf`` itself: that file includes
-``accounts.conf``, whose users would make every client here (the services under ``linkage up``, test
-clients) carry credentials that the embedded single server does not ask for either; it also sets a
-``store_dir``, which nats-server refuses beside ``-sd`` ("Duplicate 'store_dir'"), and routes to container
+The nodes run a generated config, not ``deploy/nats/cluster.conf`` itself: that file includes the shipped
+``accounts.conf``, whose passwords come from the environment, while ``linkage up`` passes ``accounts``, its own
+generated file with the passwords it keeps (``nats_config_up``), and fail-over tests none (no credentials); it also
+sets a ``store_dir``, which nats-server refuses beside ``-sd`` ("Duplicate 'store_dir'"), and routes to container
 host names. What fail-over depends on is carried over, and ``tests/platform/test_nats_cluster.py`` checks
 that the two agree on it: a stable, unique ``server_name`` per node (JetStream's Raft groups know peers by
 it), ``sync_interval: always``, the cluster name and ``no_advertise``.
@@ -13,6 +13,7 @@ it), ``sync_interval: always``, the cluster name and ``no_advertise``.
 from __future__ import annotations
 
 import asyncio
+import os
 import time
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass
@@ -55,8 +56,10 @@ class ClusterNode:
     def monitor_url(self) -> str:
         return f"http://{LOOPBACK}:{self.monitor_port}"
 
-    def config(self, routes: Iterable[str]) -> str:
+    def config(self, routes: Iterable[str], *, accounts: Path | None = None) -> str:
         listed = "\n".join(f"    {route}" for route in routes)
+        # nats-server resolves an include against the including file's folder, and only a relative path.
+        included = f'include "{os.path.relpath(accounts, self.config_file.parent)}"\n' if accounts else ""
         return (
             f"server_name: {self.name}\n"
             f'http: "{LOOPBACK}:{self.monitor_port}"\n'
@@ -65,14 +68,27 @@ class ClusterNode:
             "jetstream {\n  sync_interval: always\n}\n"
             f'cluster {{\n  name: {CLUSTER_NAME}\n  listen: "{LOOPBACK}:{self.route_port}"\n'
             f"  routes: [\n{listed}\n  ]\n  no_advertise: true\n}}\n"
+            f"{included}"
         )
 
 
 class NatsCluster(_Lifecycle):
-    """``size`` nodes named ``nats-1`` … on 127.0.0.1, each with its own store; ``kill`` and ``restart`` one."""
+    """``size`` nodes named ``nats-1`` … on 127.0.0.1, each with its own store; ``kill`` and ``restart`` one.
 
-    def __init__(self, *, root: Path, size: int = 3, base_port: int | None = None, log_dir: Path | None = None) -> None:
+    With ``accounts`` (an ``accounts.conf`` defining its password variables itself) every node asks for credentials.
+    """
+
+    def __init__(
+        self,
+        *,
+        root: Path,
+        size: int = 3,
+        base_port: int | None = None,
+        log_dir: Path | None = None,
+        accounts: Path | None = None,
+    ) -> None:
         self.root = root.absolute()
+        self.accounts = accounts.absolute() if accounts else None
         logs = (log_dir or self.root).absolute()
         self.nodes = tuple(self._node(index, base_port, logs) for index in range(size))
 
@@ -110,7 +126,7 @@ class NatsCluster(_Lifecycle):
         routes = [node.route for node in self.nodes]
         try:
             for node in self.nodes:
-                node.config_file.write_text(node.config(routes))
+                node.config_file.write_text(node.config(routes, accounts=self.accounts))
                 node.server.start()
             self.wait_healthy(node.name for node in self.nodes)
         except BaseException:
@@ -120,6 +136,12 @@ class NatsCluster(_Lifecycle):
     def stop(self) -> None:
         for node in self.nodes:
             node.server.stop()
+
+    def reload(self) -> None:
+        """Every running node reads its config, and so the accounts file, again (SIGHUP)."""
+        for node in self.nodes:
+            if node.server.running:
+                node.server.reload()
 
     def kill(self, name: str) -> None:
         """SIGKILL one node, as a crash would."""

@@ -37,6 +37,11 @@ def system_user() -> str | None:
     return SYSTEM_USER
 
 
+def current_user() -> str:
+    """Our own system user's name, as peer authentication sees it."""
+    return pwd.getpwuid(os.geteuid()).pw_name
+
+
 def grant(user: str, *, owned: list[Path]) -> None:
     """Lets ``user`` run the binaries and own ``owned`` (directories and files it writes)."""
     utils = _embedded("utils")

@@ -152,8 +152,17 @@ def _not_ready(headline: str, names: Iterable[str], said: Mapping[str, str], log
 class ServiceProcesses:
     """The services as child processes; ``with`` starts them and guarantees none outlives the block."""
 
-    def __init__(self, *, env: Mapping[str, str], log_dir: Path, services: Sequence[ServiceSpec] = SERVICES) -> None:
+    def __init__(
+        self,
+        *,
+        env: Mapping[str, str],
+        log_dir: Path,
+        services: Sequence[ServiceSpec] = SERVICES,
+        service_env: Mapping[str, Mapping[str, str]] | None = None,
+    ) -> None:
         self.env = dict(env)
+        # What differs between services, over ``env``: under linkage up, each one's NATS user and database role.
+        self.service_env = {name: dict(values) for name, values in (service_env or {}).items()}
         self.log_dir = log_dir.absolute()
         self.services = tuple(services)
         self._processes: dict[str, subprocess.Popen[bytes]] = {}
@@ -207,7 +216,7 @@ class ServiceProcesses:
             self.wait_ready(timeout, names=[name])
 
     def _spawn(self, spec: ServiceSpec) -> None:
-        env = {**os.environ, "PYTHONUNBUFFERED": "1", **self.env}
+        env = {**os.environ, "PYTHONUNBUFFERED": "1", **self.env, **self.service_env.get(spec.name, {})}
         if spec.name == "catalog":  # its public links and QR codes point where it serves, unless told otherwise
             env.setdefault("LINKAGE_PUBLIC_BASE_URL", spec.url)
         with self.log_file(spec.name).open("ab") as log:
