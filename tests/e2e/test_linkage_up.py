@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import asyncio
+import json
 import os
 import signal
 import subprocess
@@ -11,11 +13,14 @@ from collections.abc import Iterator
 from contextlib import contextmanager
 from pathlib import Path
 
+import asyncpg
 import httpx
+import nats
 import psutil
 import pytest
 
 from services.platform.embedded import free_port
+from services.platform.supervisor import SERVICE_NAMES
 
 pytestmark = pytest.mark.e2e
 LINKAGE = Path(sys.executable).parent / "linkage"
@@ -59,6 +64,21 @@ def interrupt_and_check_nothing_is_left(process: subprocess.Popen[str], data_dir
     time.sleep(0.5)
     alive = [pid for pid in family + postgres if psutil.pid_exists(pid) and psutil.Process(pid).status() != "zombie"]
     assert not alive, f"left running after Ctrl-C: {alive}"
+
+
+async def check_no_one_is_trusted(data_dir: Path, *, nats_port: int, pg_port: int) -> None:
+    """NATS and Postgres want credentials, and each service is connected to Postgres as its own role."""
+    with pytest.raises(nats.errors.Error, match="Authorization Violation"):
+        await nats.connect(f"nats://127.0.0.1:{nats_port}", allow_reconnect=False, max_reconnect_attempts=0)
+    with pytest.raises(asyncpg.InvalidPasswordError):
+        await asyncpg.connect(f"postgresql://postgres@127.0.0.1:{pg_port}/linkage")
+    password = json.loads((data_dir / "pg-passwords.json").read_text())["postgres"]
+    admin = await asyncpg.connect(f"postgresql://postgres:{password}@127.0.0.1:{pg_port}/linkage")
+    try:
+        rows = await admin.fetch("SELECT DISTINCT usename FROM pg_stat_activity WHERE usename LIKE 'linkage_%'")
+    finally:
+        await admin.close()
+    assert {row["usename"] for row in rows} == {f"linkage_{name}" for name in SERVICE_NAMES}
 
 
 def test_up_serves_five_ready_services_and_keeps_data_across_runs(tmp_path: Path) -> None:
@@ -110,6 +130,7 @@ def test_up_serves_five_ready_services_and_keeps_data_across_runs(tmp_path: Path
         }
         headers = {"Authorization": f"Bearer {token}"}
         assert httpx.post(f"http://127.0.0.1:{base}/catalogue", json=load, headers=headers).status_code == 201
+        asyncio.run(check_no_one_is_trusted(data_dir, nats_port=nats_port, pg_port=pg_port))
         interrupt_and_check_nothing_is_left(first, data_dir)
 
     with linkage_up(data_dir, base_port=base, nats_port=nats_port, pg_port=pg_port) as second:

@@ -121,6 +121,20 @@ def test_compose_services_connect_to_every_node_as_their_own_nats_user(compose: 
             assert credentials.groups() == (service, f"${{{service.upper()}_PASSWORD}}")
 
 
+def test_compose_migrates_as_the_schemas_owner_and_runs_each_service_as_its_own_role(compose: dict[str, Any]) -> None:
+    for service in SERVICES:
+        migration = URL_CREDENTIALS.search(compose[f"migrate-{service}"]["environment"]["LINKAGE_DATABASE_URL"])
+        running = URL_CREDENTIALS.search(compose[service]["environment"]["LINKAGE_DATABASE_URL"])
+        assert migration is not None
+        assert running is not None
+        assert migration.groups() == (f"linkage_{service}_owner", f"${{PG_{service.upper()}_OWNER_PASSWORD}}")
+        assert running.groups() == (f"linkage_{service}", f"${{PG_{service.upper()}_PASSWORD}}")
+    roles = (DEPLOY / "postgres" / "roles.sh").read_text(encoding="utf-8")
+    assert "AUTHORIZATION" in roles
+    assert all(service in roles for service in SERVICES)
+    assert "./postgres:/docker-entrypoint-initdb.d:ro" in compose["postgres"]["volumes"]
+
+
 def test_compose_holds_no_literal_secret(compose: dict[str, Any]) -> None:
     for name, spec in compose.items():
         for key, value in (spec.get("environment") or {}).items():
@@ -260,6 +274,10 @@ def test_k8s_runs_each_service_twice_behind_readyz_with_its_migration(service: s
     assert env[password_var]["valueFrom"]["secretKeyRef"] == {"name": SECRETS, "key": f"{service.upper()}_PASSWORD"}
     for variable in ("LINKAGE_DATABASE_URL", "LINKAGE_JWT_SECRET"):
         assert env[variable]["valueFrom"]["secretKeyRef"]["name"] == SECRETS
+    # The service as its run-time role, its migration as the schema's owner.
+    assert env["LINKAGE_DATABASE_URL"]["valueFrom"]["secretKeyRef"]["key"] == f"{service.upper()}_DATABASE_URL"
+    migration = env_of(job["spec"]["template"]["spec"]["containers"][0])["LINKAGE_DATABASE_URL"]
+    assert migration["valueFrom"]["secretKeyRef"]["key"] == f"{service.upper()}_OWNER_DATABASE_URL"
 
     selector = find("Service", service)["spec"]["selector"]
     assert selector.items() <= pod["metadata"]["labels"].items()
