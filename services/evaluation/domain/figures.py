@@ -39,6 +39,7 @@ class Tally:
 
     counts: dict[str, list[int]] = field(default_factory=dict)
     durations: dict[str, list[float]] = field(default_factory=dict)
+    spreads: dict[str, Spread] = field(default_factory=dict)  # durations already reduced (store/tallies.py)
 
     def add(self, orgs: Iterable[str], hit: bool) -> None:
         for org in orgs:
@@ -50,6 +51,15 @@ class Tally:
         hours = (end - start).total_seconds() / 3600
         for org in orgs:
             self.durations.setdefault(org, []).append(hours)
+
+
+@dataclass(frozen=True)
+class Spread:
+    """分布: a distribution of durations in hours reduced to what a figure shows (nearest-rank quantiles)."""
+
+    sample: int
+    median: float
+    p90: float
 
 
 Bounds = tuple[datetime, datetime]
@@ -181,12 +191,15 @@ def _rate_figure(definition: IndicatorDefinition, org: str, hits: int, total: in
     return Figure(definition.id, org, total, round(100 * hits / total, 2), hits)
 
 
-def _duration_figure(definition: IndicatorDefinition, org: str, hours: list[float]) -> Figure:
-    if not definition.sufficient(len(hours)) or not hours:
-        return Figure(definition.id, org, len(hours), None)
+def spread(hours: list[float]) -> Spread:
     hours.sort()
-    median, p90 = quantile(hours, 0.5), quantile(hours, 0.9)
-    return Figure(definition.id, org, len(hours), round(median, 2), p90=round(p90, 2))
+    return Spread(len(hours), quantile(hours, 0.5), quantile(hours, 0.9)) if hours else Spread(0, 0.0, 0.0)
+
+
+def _duration_figure(definition: IndicatorDefinition, org: str, hours: Spread) -> Figure:
+    if not definition.sufficient(hours.sample) or not hours.sample:
+        return Figure(definition.id, org, hours.sample, None)
+    return Figure(definition.id, org, hours.sample, round(hours.median, 2), p90=round(hours.p90, 2))
 
 
 def _counter(definition: IndicatorDefinition) -> Callable[[Facts, Bounds], Tally] | None:
@@ -199,11 +212,37 @@ def figures(facts: Facts, period: Period, definitions: Sequence[IndicatorDefinit
     found: list[Figure] = []
     for definition in definitions if definitions is not None else current():
         count = _counter(definition)
-        if count is None:
-            continue  # a count kept elsewhere (tasks_assigned)
-        tally = count(facts, bounds)
-        if definition.key in DURATIONS:
-            found += [_duration_figure(definition, o, h) for o, h in sorted(tally.durations.items())]
-        else:
-            found += [_rate_figure(definition, o, hits, n) for o, (hits, n) in sorted(tally.counts.items())]
+        if count is not None:  # else a count kept elsewhere (tasks_assigned)
+            found += _figures_of(definition, count(facts, bounds))
     return found
+
+
+def _figures_of(definition: IndicatorDefinition, tally: Tally) -> list[Figure]:
+    if definition.key in DURATIONS:
+        spreads = tally.spreads or {org: spread(hours) for org, hours in tally.durations.items()}
+        return [_duration_figure(definition, org, s) for org, s in sorted(spreads.items())]
+    return [_rate_figure(definition, org, hits, n) for org, (hits, n) in sorted(tally.counts.items())]
+
+
+def tallied(
+    rates: Iterable[tuple[str, str, int, int]],
+    spreads: Iterable[tuple[str, str, Spread]],
+    definitions: Sequence[IndicatorDefinition] | None = None,
+) -> list[Figure]:
+    """The figures of tallies counted elsewhere (Postgres, store/tallies.py) by each indicator key's counting.
+
+    Only for definitions counted as ``COUNTERS[key]`` counts: a version with counting of its own is not in them.
+    """
+    tallies: dict[str, Tally] = {}
+    for key, org, hits, total in rates:
+        count = tallies.setdefault(key, Tally()).counts.setdefault(org, [0, 0])
+        count[0] += hits  # twice only for an org counted twice over, as Tally.add counts it
+        count[1] += total
+    for key, org, hours in spreads:
+        tallies.setdefault(key, Tally()).spreads[org] = hours
+    chosen = definitions if definitions is not None else current()
+    return [f for d in chosen if d.id not in COUNTERS and d.key in COUNTERS for f in _figures_of(d, _of(tallies, d))]
+
+
+def _of(tallies: dict[str, Tally], definition: IndicatorDefinition) -> Tally:
+    return tallies.get(definition.key) or Tally()

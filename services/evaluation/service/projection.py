@@ -7,9 +7,10 @@ from typing import Any
 
 from contracts import CloudEvent
 from services.evaluation.domain.facts import FactRow, Facts, fact_rows
-from services.evaluation.domain.figures import Figure, figures
+from services.evaluation.domain.figures import Figure, tallied
 from services.evaluation.domain.periods import Period
 from services.evaluation.store.facts import FactStore
+from services.evaluation.store.tallies import TallyReads
 from services.runtime.telemetry import current_trace_id
 from services.runtime.uow import UnitOfWork
 
@@ -55,6 +56,12 @@ async def load_facts(uow: UnitOfWork, period: Period) -> Facts:
 
 
 async def period_figures(uow: UnitOfWork, period: Period, *, org_code: str | None = None) -> list[Figure]:
-    """Every indicator's figure over ``period`` (China Standard Time), for one organisation or all."""
-    found = figures(await load_facts(uow, period), period)
+    """Every indicator's figure over ``period`` (China Standard Time), for one organisation or all.
+
+    Tallied by Postgres next to the facts (store/tallies.py), the same counting as ``figures`` over ``Facts``.
+    """
+    bounds = period.bounds()
+    async with uow:
+        rates, spreads = await uow.repository(TallyReads).tallies(bounds)
+    found = tallied(rates, spreads)
     return found if org_code is None else [f for f in found if f.org_code == org_code]

@@ -5,10 +5,9 @@ from __future__ import annotations
 from datetime import datetime
 
 from contracts.events.evaluation import ScorecardPublished
-from services.evaluation.domain.figures import figures
 from services.evaluation.domain.periods import Period
 from services.evaluation.domain.scorecards import SCORECARD, Received, Scorecard, body, scorecards
-from services.evaluation.service.projection import load_facts
+from services.evaluation.service.projection import period_figures
 from services.evaluation.store.ratings import RatingStore
 from services.evaluation.store.scorecards import Published, ScorecardStore
 from services.runtime.errors import NotFound
@@ -17,7 +16,7 @@ from services.runtime.uow import UnitOfWork
 
 async def publish_scorecards(uow: UnitOfWork, period: Period, *, now: datetime) -> list[Published]:
     """发布: compute every scorecard of ``period`` from the projection and the ratings, keep and announce them."""
-    found = figures(await load_facts(uow, period), period)
+    found = await period_figures(uow, period)
     async with uow:
         ratings = await uow.repository(RatingStore).of_period(period)
         streets = await uow.repository(RatingStore).streets()
