@@ -46,7 +46,7 @@ class Subscription(Generic[EventT]):
     many: ManyHandler[EventT] | None = None
     """Optional: a fetched batch in one unit of work (one transaction, multi-row writes) on hot paths. It
     gets the batch's events, and a unit of work that claims them all in the inbox (``unhandled`` tells
-    which are new) and carries each one's trace (``handling``). A batch that fails is rolled back and its
+    which are new) and carries each one's trace (``cause=``). A batch that fails is rolled back and its
     messages handled one at a time by ``handler``, so one bad message cannot hold the others back."""
 
     def durable(self, service: str) -> str:

@@ -16,10 +16,9 @@ so use cases never switch traces themselves.
 
 from __future__ import annotations
 
-import contextlib
 import functools
 import uuid
-from collections.abc import Callable, Iterator, Mapping, Sequence
+from collections.abc import Callable, Mapping, Sequence
 from types import TracebackType
 from typing import Any, Self, TypeVar
 
@@ -122,22 +121,8 @@ class UnitOfWork:
         return dict(events) if claimed is None else {key: v for key, v in events.items() if key in claimed}
 
     def follow(self, event_id: uuid.UUID, trace: otel_context.Context) -> None:
-        """Remember the trace an incoming event continues (its consumer span), for ``handling``."""
+        """Remember the trace an incoming event continues (its consumer span), for ``cause=``."""
         self._traces[event_id] = trace
-
-    @contextlib.contextmanager
-    def handling(self, event_id: uuid.UUID) -> Iterator[None]:
-        """Within it the event's own trace is current. Prefer ``cause=`` on ``emit`` and ``audit``: with it a
-        use case need not switch traces; this stays for code that still reads the current span."""
-        trace_context = self._traces.get(event_id)
-        if trace_context is None:
-            yield
-            return
-        token = otel_context.attach(trace_context)
-        try:
-            yield
-        finally:
-            otel_context.detach(token)
 
     def trace_id(self, cause: uuid.UUID | None = None) -> str | None:
         """The W3C trace id of the event ``cause`` (as the consumer registered it), else of the current span."""

@@ -4,8 +4,6 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 
-from opentelemetry import trace
-
 from contracts import CloudEvent
 from contracts.events.dispatch import TaskAssigned
 from services.evaluation.domain import (
@@ -21,7 +19,6 @@ from services.evaluation.domain.facts import FactRow, fact_rows
 from services.evaluation.store import EvaluationStore
 from services.evaluation.store.facts import FactStore
 from services.runtime.errors import Forbidden
-from services.runtime.telemetry import current_trace_id
 from services.runtime.uow import UnitOfWork
 
 
@@ -56,10 +53,9 @@ async def record_assignments(uow: UnitOfWork, events: Sequence[CloudEvent[TaskAs
 
 def _projected(uow: UnitOfWork, event: CloudEvent[TaskAssigned]) -> list[FactRow]:
     task = event.data
-    with uow.handling(event.id):
-        attributes = {"linkage.case_id": str(task.case_id), "linkage.assignee": task.assignee_code}
-        trace.get_current_span().set_attributes({**attributes, "linkage.item_code": task.item_code})
-        return fact_rows(event, trace_id=current_trace_id())
+    attributes = {"linkage.case_id": str(task.case_id), "linkage.assignee": task.assignee_code}
+    uow.annotate(event.id, {**attributes, "linkage.item_code": task.item_code})
+    return fact_rows(event, trace_id=uow.trace_id(event.id))
 
 
 async def tasks_assigned(

@@ -11,7 +11,6 @@ from services.evaluation.domain.figures import Figure, tallied
 from services.evaluation.domain.periods import Period
 from services.evaluation.store.facts import FactStore
 from services.evaluation.store.tallies import TallyReads
-from services.runtime.telemetry import current_trace_id
 from services.runtime.uow import UnitOfWork
 
 Replayed = tuple[CloudEvent[Any], str | None]
@@ -24,8 +23,7 @@ async def project(uow: UnitOfWork, events: Sequence[CloudEvent[Any]]) -> None:
         fresh = uow.unhandled({event.id: event for event in events})
         rows: list[FactRow] = []
         for event in fresh.values():
-            with uow.handling(event.id):
-                rows += fact_rows(event, trace_id=current_trace_id())
+            rows += fact_rows(event, trace_id=uow.trace_id(event.id))
         await uow.repository(FactStore).apply(rows)
         await uow.commit()  # also when nothing was new: the inbox claims mark the events handled
 
