@@ -6,7 +6,6 @@ import argparse
 import os
 import secrets
 import signal
-import subprocess
 import sys
 import time
 from collections.abc import Callable, Sequence
@@ -16,6 +15,7 @@ from pathlib import Path
 from types import FrameType
 
 from services.platform import admission_demo, enforcement_demo, evaluation_demo_replay
+from services.platform.bench_cli import add_bench_command, run_bench
 from services.platform.catalog_cli import add_catalog_commands
 from services.platform.catalog_demo import load as load_catalog_demo
 from services.platform.check import run_checks
@@ -35,7 +35,7 @@ _SignalHandler = Callable[[int, FrameType | None], object] | int | None
 def main(argv: Sequence[str] | None = None) -> int:
     parser = _parser()
     args, extra = parser.parse_known_args(argv)
-    if extra and args.command is not _check:
+    if extra and args.command not in (_check, run_bench):  # both hand what follows to another program
         parser.error(f"unrecognized arguments: {' '.join(extra)}")
     args.pytest_args = extra
     try:
@@ -83,42 +83,12 @@ def _parser() -> argparse.ArgumentParser:
     add_enforcement_commands(commands)
     add_evaluation_commands(commands)
     add_nats_config_command(commands)
-    _bench_command(commands)
+    add_bench_command(commands)
     return parser
 
 
 def _check(args: argparse.Namespace) -> int:
     return run_checks(args.pytest_args, root=Path.cwd())
-
-
-def _bench_command(commands: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
-    bench = commands.add_parser("bench", help="benchmark the case pipeline against a bare NATS + Postgres pipeline")
-    bench.add_argument("--quick", action="store_true", help="a reduced run with the same keys, under 2 minutes")
-    bench.add_argument("--json", type=Path, help="where to write the results (default: bench/results/latest.json)")
-    bench.add_argument("--service-env", action="append", default=[], metavar="KEY=VALUE", help="try a setting")
-    bench.add_argument("--keep", action="store_true", help="keep the bench's work directory (logs, data)")
-    bench.set_defaults(command=_bench)
-
-
-def _bench(args: argparse.Namespace) -> int:
-    """Runs ``python -m bench`` from the source checkout: the suite is not part of the installed package."""
-    root = Path(__file__).resolve().parents[2]
-    if not (root / "bench" / "__main__.py").exists():
-        raise PlatformError(f"linkage bench runs from a source checkout; there is no bench/ in {root}")
-    options = ["--quick"] * args.quick + ["--keep"] * args.keep
-    options += ["--json", str(args.json)] if args.json else []
-    options += [f"--service-env={item}" for item in args.service_env]
-    path = os.pathsep.join(filter(None, [str(root), os.environ.get("PYTHONPATH")]))
-    child = subprocess.Popen([sys.executable, "-m", "bench", *options], env={**os.environ, "PYTHONPATH": path})
-    previous = signal.signal(signal.SIGTERM, lambda signum, frame: child.send_signal(signal.SIGTERM))
-    try:
-        while True:
-            try:
-                return child.wait()
-            except KeyboardInterrupt:
-                continue  # the bench got the same Ctrl-C and is stopping what it started
-    finally:
-        signal.signal(signal.SIGTERM, previous)
 
 
 def _data_dir_option(parser: argparse.ArgumentParser) -> None:

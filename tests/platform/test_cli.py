@@ -52,3 +52,13 @@ def test_token_refuses_an_unknown_role(tmp_path: Path, capsys: pytest.CaptureFix
 def test_token_without_a_secret_says_how_to_get_one(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
     assert main(["token", "--role", "operator", "--data-dir", str(tmp_path)]) == 1
     assert "linkage up" in capsys.readouterr().err
+
+
+def test_bench_runs_a_suite(capfd: pytest.CaptureFixture[str]) -> None:
+    assert main(["bench", "--suite", "enforcement"]) == 0
+    assert "draw_s" in capfd.readouterr().out  # its figures
+
+
+def test_bench_refuses_pipeline_options_for_another_suite(capsys: pytest.CaptureFixture[str]) -> None:
+    assert main(["bench", "--suite", "admission", "--service-env", "A=1"]) == 1
+    assert "belong to the pipeline suite" in capsys.readouterr().err
