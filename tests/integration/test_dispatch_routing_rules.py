@@ -251,7 +251,7 @@ async def test_a_version_ahead_of_its_effective_date_waits_and_the_previous_one_
 
     case = await world.report(code, grid)
     assert case["status"] == "dispatched"
-    assert [(t["assignee_code"], t["catalogue_version"]) for t in case["tasks"]][0] == (old_owner, 1)
+    assert (case["tasks"][0]["assignee_code"], case["tasks"][0]["catalogue_version"]) == (old_owner, 1)
     assert {t["catalogue_version"] for t in case["tasks"]} == {1}
     services = (await world.client.get("/open311/v2/services.json")).json()
     assert "catalogue v1" in next(s for s in services if s["service_code"] == code)["description"]
