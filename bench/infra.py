@@ -13,7 +13,8 @@ from pathlib import Path
 import asyncpg  # type: ignore[import-untyped]
 from sqlalchemy.engine import make_url
 
-from services.platform.embedded import EmbeddedPostgres, NatsServer
+from services.platform.embedded import NatsServer
+from services.platform.embedded_postgres import EmbeddedPostgres
 from services.platform.supervisor import migrate_all
 
 

@@ -22,7 +22,8 @@ import asyncpg
 import pytest
 from sqlalchemy.engine import make_url
 
-from services.platform.embedded import EmbeddedPostgres, NatsServer
+from services.platform.embedded import NatsServer
+from services.platform.embedded_postgres import EmbeddedPostgres
 from services.platform.supervisor import SERVICE_NAMES
 from services.runtime.migrate import upgrade
 

@@ -18,7 +18,8 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 from services.platform import nats_config_up, postgres_roles
-from services.platform.embedded import EmbeddedPostgres, NatsServer
+from services.platform.embedded import NatsServer
+from services.platform.embedded_postgres import EmbeddedPostgres
 from services.platform.errors import PlatformError
 from services.platform.nats_cluster import ClusterNode, NatsCluster
 from services.platform.nats_config_up import UpAccounts

@@ -23,7 +23,8 @@ import psutil
 import pytest
 from nats.js import JetStreamContext
 
-from services.platform.embedded import EmbeddedPostgres, NatsServer
+from services.platform.embedded import NatsServer
+from services.platform.embedded_postgres import EmbeddedPostgres
 from services.runtime.migrate import upgrade
 from services.runtime.settings import RuntimeSettings
 from tests.faults.pipeline import Ledger, Run, connect, deliveries, dispatch_process, prepare, routed, send

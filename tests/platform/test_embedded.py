@@ -12,7 +12,8 @@ import pytest
 import sqlalchemy as sa
 from sqlalchemy.ext.asyncio import create_async_engine
 
-from services.platform.embedded import EmbeddedPostgres, NatsServer, free_port
+from services.platform.embedded import NatsServer, free_port
+from services.platform.embedded_postgres import EmbeddedPostgres
 from services.platform.errors import PlatformError
 
 pytestmark = pytest.mark.integration

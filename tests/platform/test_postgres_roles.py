@@ -11,7 +11,8 @@ import pytest
 from sqlalchemy.engine import make_url
 
 from services.platform import postgres_roles
-from services.platform.embedded import EmbeddedPostgres, free_port
+from services.platform.embedded import free_port
+from services.platform.embedded_postgres import EmbeddedPostgres
 from services.platform.supervisor import migrate_all
 
 pytestmark = pytest.mark.integration

@@ -63,7 +63,8 @@ def test_without_a_published_list_a_street_falls_back_to_the_streets_the_item_na
     assert accepted.refusal is None
     assert "item-streets rule" in (accepted.street_rule or "")
     dropped = route(item_code="GX-001", entry=listed, reported_street="s2", grid_street=None)
-    assert dropped.refusal is None and dropped.street_dropped
+    assert dropped.refusal is None
+    assert dropped.street_dropped
     assert (dropped.street_rule or "").startswith("item-streets rule (street s2 has no published list yet)")
     assert "names streets s1, not s2" in (dropped.street_rule or "")
     anywhere = route(item_code="GX-001", entry=ENTRY, reported_street="s9", grid_street=None)
@@ -84,7 +85,8 @@ def test_a_published_list_decides_over_the_streets_the_item_names() -> None:
     assert "r3, 备案 长备〔2026〕1号" in (on_list.street_rule or "")  # the routing says which rule let it in
 
     off_list = route(item_code="GX-001", entry=ENTRY, reported_street="s2", grid_street=None, street_list=LIST_S2)
-    assert off_list.refusal is None and off_list.street_dropped
+    assert off_list.refusal is None
+    assert off_list.street_dropped
     assert (off_list.street_rule or "").startswith("street-list rule (一街一单): street s2's published list")
     assert "does not hold item GX-001, and no approved admission or open whistle covers it" in (
         off_list.street_rule or ""
