@@ -7,6 +7,7 @@ from contracts.events.admission import ADMISSION_EVENTS
 from contracts.events.catalog import (
     AdjustmentOpened,
     AdjustmentResolved,
+    EmergencyRecorded,
     GridMapped,
     ItemPublished,
     ItemRetired,
@@ -52,6 +53,7 @@ CONTRACTS: tuple[type[IntegrationEvent], ...] = (
     LawChanged,
     AdjustmentOpened,
     AdjustmentResolved,
+    EmergencyRecorded,
     *ADMISSION_EVENTS,
     CaseAccepted,
     CaseNotAccepted,

@@ -176,6 +176,20 @@ class AdjustmentResolved(IntegrationEvent):
     resolution: str = Field(min_length=1, max_length=2000, description="What was decided")
 
 
+class EmergencyRecorded(IntegrationEvent):
+    """紧急情况: street duties (街道职责) widened in catalogue ``version`` without an approved admission application
+    (准入), on the office's stated reason; flagged to the standing committee (区委常委会议) for review."""
+
+    TYPE: ClassVar[str] = "catalog.emergency.recorded.v1"
+
+    version: int = Field(ge=1, description="Catalogue version that carries the widening")
+    reason: str = Field(min_length=1, max_length=2000, description="The emergency reason the office gave")
+    actor: str = Field(min_length=1, max_length=200, description="Who used the emergency path")
+    item_codes: tuple[str, ...] = Field(
+        min_length=1, max_length=MAX_ITEMS, description="Items whose street duties widened"
+    )
+
+
 class StreetListPublished(IntegrationEvent):
     """一街一单: a street's list, reviewed and filed (备案), is published; dispatch routes by it."""
 

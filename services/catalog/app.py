@@ -18,7 +18,8 @@ def create_app(settings: Settings | None = None, *, span_processor: SpanProcesso
     app = kit.create_app(
         title="Linkage catalogue (清单)",
         description="The catalogue of street duties: items and tasks, the basis library, versions, law changes, "
-        "street lists (一街一单) and their public pages.",
+        "street lists (一街一单) and their public pages. Street duties widen only through an approved admission "
+        "application or the audited emergency path, flagged to the committee (唯一入口).",
         routers=[items.router, imports.router, laws.router, streetlists.router, public.router],
         upload_paths=("/catalogue",),  # catalogue loads and imports: a whole district's items in one body
     )

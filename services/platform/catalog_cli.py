@@ -29,6 +29,9 @@ def add_catalog_commands(commands: argparse._SubParsersAction[argparse.ArgumentP
     actions = catalog.add_subparsers(required=True, metavar="ACTION")
     upload_cmd = actions.add_parser("import", help="upload an .xlsx form, .csv or .json; report every rejected row")
     upload_cmd.add_argument("file", type=Path, help="the file to import")
+    grounds = upload_cmd.add_mutually_exclusive_group()  # 唯一入口: what a load widening street duties cites
+    grounds.add_argument("--application", metavar="ID", help="an approved admission application (准入) the load cites")
+    grounds.add_argument("--emergency-reason", metavar="TEXT", help="紧急情况: audited and flagged to the committee")
     _connection(upload_cmd)
     upload_cmd.set_defaults(command=_import)
     export_cmd = actions.add_parser("export", help="download the catalogue in force")
@@ -54,7 +57,8 @@ def _client(args: argparse.Namespace) -> httpx.Client:
 
 def _import(args: argparse.Namespace) -> int:
     with _client(args) as client:
-        return upload(client, args.file, console=Console())
+        cited = {"application_id": args.application, "emergency_reason": args.emergency_reason}
+        return upload(client, args.file, console=Console(), grounds={k: v for k, v in cited.items() if v})
 
 
 def _export(args: argparse.Namespace) -> int:
@@ -62,8 +66,9 @@ def _export(args: argparse.Namespace) -> int:
         return download(client, args.format, args.output, console=Console(stderr=True))
 
 
-def upload(client: httpx.Client, path: Path, *, console: Console) -> int:
-    """Send the file with a progress bar; print the new version, or every rejected row and return 1."""
+def upload(client: httpx.Client, path: Path, *, console: Console, grounds: dict[str, str] | None = None) -> int:
+    """Send the file with a progress bar; print the new version, or every rejected row and return 1. ``grounds``
+    (``application_id`` or ``emergency_reason``) go with it for a load that widens street duties."""
     if not path.is_file():
         raise PlatformError(f"no such file: {path}")
     columns = (TextColumn("{task.description}"), BarColumn(), DownloadColumn())
@@ -75,7 +80,7 @@ def upload(client: httpx.Client, path: Path, *, console: Console) -> int:
 
         with _Tracked(path, moved) as file:
             files = {"file": (path.name, file, "application/octet-stream")}
-            response = _send(lambda: client.post("/catalogue/import", files=files), client)
+            response = _send(lambda: client.post("/catalogue/import", files=files, data=grounds or {}), client)
     return _report(response, console)
 
 

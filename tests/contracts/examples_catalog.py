@@ -12,6 +12,7 @@ from contracts.events.catalog import (
     AdjustmentResolved,
     ClauseRef,
     DutyTask,
+    EmergencyRecorded,
     GridMapped,
     ItemDefinition,
     ItemPublished,
@@ -73,5 +74,8 @@ CATALOG_EXAMPLES: dict[type[IntegrationEvent], IntegrationEvent] = {
     ),
     AdjustmentResolved: AdjustmentResolved(
         adjustment_id=ADJUSTMENT, item_code="GX-001", version=5, resolution="依新条款修订任务"
+    ),
+    EmergencyRecorded: EmergencyRecorded(
+        version=6, reason="防汛应急：街道临时承担积水点巡查", actor="office-zhang", item_codes=("GX-001",)
     ),
 }

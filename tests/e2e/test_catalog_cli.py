@@ -85,3 +85,27 @@ def test_import_then_export_round_trips(catalog_url: str, tmp_path: Path, capsys
     assert "门前三包责任制落实" in target.read_bytes().decode("utf-8-sig")
     code, out = run(catalog_url, "catalog", "import", str(target), tmp_path=tmp_path, capsys=capsys)
     assert (code, out.strip()) == (0, "imported: nothing changed, no new version")
+
+
+def test_an_import_widening_street_duties_needs_grounds(
+    catalog_url: str, tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    """唯一入口: on a catalogue that has a version, a form adding street tasks is refused whole (the row shown)
+    unless the upload gives its grounds; here the emergency path."""
+    seed = good_form()
+    seed["事项与任务"] = [seed["事项与任务"][0], ["GX-800", *seed["事项与任务"][1][1:]]]  # department task only
+    (tmp_path / "部门.xlsx").write_bytes(workbook(seed))
+    assert run(catalog_url, "catalog", "import", str(tmp_path / "部门.xlsx"), tmp_path=tmp_path, capsys=capsys)[0] == 0
+    form = good_form()
+    form["事项与任务"][1][0], form["事项与任务"][3][0] = "GX-901", "GX-902"
+    widening = tmp_path / "新增街道任务.xlsx"
+    widening.write_bytes(workbook(form))
+
+    code, out = run(catalog_url, "catalog", "import", str(widening), tmp_path=tmp_path, capsys=capsys)
+    assert code == 1
+    assert "扩大街道职责" in out
+    assert "1 problem(s)" in out
+
+    argv = ["catalog", "import", str(widening), "--emergency-reason", "汛期应急，街道先行承担巡查"]
+    code, out = run(catalog_url, *argv, tmp_path=tmp_path, capsys=capsys)
+    assert (code, "catalogue version" in out) == (0, True)

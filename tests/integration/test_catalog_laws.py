@@ -83,6 +83,8 @@ async def library(catalog: httpx.AsyncClient) -> dict[str, str]:
             item(codes["D"], "绿地养护", basis=[clause_ref(other, "第十条")]),
         ],
     }
+    # a shared catalogue: B's street task widens street duties (唯一入口), so the fixture takes the emergency path
+    load["emergency_reason"] = "测试：与其他测试共用清单库，新增街道任务走紧急通道"
     response = await catalog.post("/catalogue", json=load, headers=OFFICE)
     assert response.status_code == 201, response.text
     return {"law": law, "other": other, "task": task_text, **codes}

@@ -24,6 +24,7 @@ from tests.support import bearer, body, bus, collect, eventually, publish, servi
 
 pytestmark = pytest.mark.integration
 OFFICE = bearer("office")
+SHARED = "测试：与其他测试共用清单库，新增街道任务走紧急通道"
 PUBLIC_BASE = "https://qingdan.longsha.example"
 """Where citizens reach the pages: the links' and QR codes' base, whatever the request says."""
 LAW = {"law_id": "L7", "law_title": "黑龙江省城市市容和环境卫生管理条例", "article": "第九条"}
@@ -67,7 +68,8 @@ def load(street: str, other: str, items: list[dict[str, Any]]) -> dict[str, Any]
         {"code": street, "name": "红星街道", "kind": "street"},
         {"code": other, "name": "正阳街道", "kind": "street"},
     ]
-    return {**LIBRARY, "note": "一街一单测试", "organisations": organisations, "items": items}
+    # a shared catalogue: these items' street tasks widen street duties (唯一入口), so they come on the emergency path
+    return {**LIBRARY, "note": "一街一单测试", "organisations": organisations, "items": items, "emergency_reason": SHARED}
 
 
 async def publish_street_list(client: httpx.AsyncClient, street: str, codes: list[str]) -> httpx.Response:

@@ -9,10 +9,12 @@ from collections.abc import Iterable, Sequence
 from datetime import UTC, date, datetime
 from typing import Any
 
+from services.catalog.domain.door import Approval
 from services.catalog.domain.items import GridSpec, ItemSpec, ItemState, Version, citations
 from services.catalog.domain.laws import Adjustment, AdjustmentStatus, ClauseEdit, LawRevision
 from services.catalog.domain.library import Clause, ClauseSpec, ItemCitation, Law, LawSpec, LawStatus, OrgSpec
 from services.catalog.domain.streetlists import PublishedRevision, Status, StreetList
+from services.catalog.store.door import DoorStore
 from services.catalog.store.items import CatalogStore
 from services.catalog.store.laws import LawStore
 from services.catalog.store.library import LibraryStore
@@ -60,6 +62,21 @@ class FakeCatalogStore:
 
     async def all_grids(self) -> list[GridSpec]:
         return [GridSpec(grid_code=code, street_code=street) for code, street in sorted(self.grids.items())]
+
+
+class FakeDoorStore:
+    def __init__(self, catalog: FakeCatalogStore) -> None:
+        self.catalog = catalog
+        self.approvals: dict[uuid.UUID, Approval] = {}
+
+    async def remember(self, application_id: uuid.UUID, item_code: str, item: ItemSpec | None) -> None:
+        self.approvals.setdefault(application_id, Approval(application_id, item_code, NOW, item))
+
+    async def approval(self, application_id: uuid.UUID) -> Approval | None:
+        return self.approvals.get(application_id)
+
+    async def emergencies(self, limit: int) -> list[Version]:
+        return [v for v in self.catalog.versions[::-1] if "emergency" in v.diff][:limit]
 
 
 class FakeLibraryStore:
@@ -226,6 +243,7 @@ class Catalogue:
         self.library = FakeLibraryStore(self.items)
         self.streets = FakeStreetListStore(self.items, self.library)
         self.laws = FakeLawStore(self.library, self.streets)
+        self.door = FakeDoorStore(self.items)
 
     def uow(self, *, actor: str = "tester") -> FakeUnitOfWork:
         repositories: dict[type[Any], Any] = {
@@ -233,5 +251,6 @@ class Catalogue:
             LibraryStore: self.library,
             LawStore: self.laws,
             StreetListStore: self.streets,
+            DoorStore: self.door,
         }
         return FakeUnitOfWork(repositories, actor=actor)

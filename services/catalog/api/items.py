@@ -11,11 +11,13 @@ from pydantic import BaseModel, ConfigDict, Field
 from contracts.base import CODE_PATTERN, TimeLimit
 from contracts.events.catalog import ClauseRef, ListKind
 from services.catalog.api.schemas import VersionRecord
+from services.catalog.domain.door import Grounds
 from services.catalog.domain.items import ItemSpec
 from services.catalog.domain.library import CatalogueLoad
+from services.catalog.service import door
 from services.catalog.service import items as service
 from services.catalog.store.items import CatalogReads
-from services.runtime.deps import CatalogueReader, Office, UowDep, provided
+from services.runtime.deps import AdmissionParty, CatalogueReader, Office, UowDep, provided
 from services.runtime.errors import Rejected
 
 router = APIRouter(tags=["catalogue"])
@@ -34,7 +36,12 @@ class ItemPublic(BaseModel):
     versions: list[tuple[int, datetime]] = Field(description="Catalogue versions that changed it, with their time")
 
 
-@router.post("/catalogue", status_code=201, summary="Load items and grids as a new catalogue version")
+@router.post(
+    "/catalogue",
+    status_code=201,
+    summary="Load items and grids as a new catalogue version; widening street duties on a catalogue that has a "
+    "version needs an approved application (application_id) or an emergency_reason",
+)
 async def load(payload: CatalogueLoad, uow: UowDep, _: Office) -> VersionPublic:
     outcome = await service.load_catalogue(uow, payload)
     return VersionPublic(version=outcome.version, diff=outcome.diff)
@@ -72,21 +79,39 @@ async def search_items(
     return await service.search(uow, q, list_kind=kind, street_code=street_code, limit=limit, as_of=as_of)
 
 
-class ItemEdit(BaseModel):
+class ItemEdit(Grounds):
+    """An item edit; one that adds a street task or reaches more streets cites its grounds (唯一入口)."""
+
     model_config = ConfigDict(extra="forbid")
 
     note: str = Field(min_length=1, max_length=500, description="Why the item changes")
     item: ItemSpec
 
 
-@router.put("/items/{item_code}", summary="Edit one item: a new catalogue version with its diff")
+@router.put(
+    "/items/{item_code}",
+    summary="Edit one item: a new catalogue version with its diff; widening street duties needs an approved "
+    "application (application_id) or an emergency_reason",
+)
 async def edit_item(
     item_code: Annotated[str, Path(pattern=CODE_PATTERN)], body: ItemEdit, uow: UowDep, _: Office
 ) -> VersionPublic:
     if body.item.item_code != item_code:
         raise Rejected("the item's code differs from the one in the path", field="item.item_code")
-    outcome = await service.load_catalogue(uow, CatalogueLoad(note=body.note, items=[body.item]))
+    outcome = await service.edit_item(uow, body.item, body, note=body.note)
     return VersionPublic(version=outcome.version, diff=outcome.diff)
+
+
+@router.get(
+    "/emergencies",
+    summary="紧急情况: versions that widened street duties without an approved application, newest first; "
+    "for the standing committee and everyone else in admission (准入)",
+)
+async def list_emergencies(
+    uow: UowDep, _: AdmissionParty, limit: Annotated[int, Query(ge=1, le=500)] = 50
+) -> list[VersionRecord]:
+    found = await door.emergencies(uow, limit=limit)
+    return [VersionRecord.model_validate(version) for version in found]
 
 
 class Responsibility(BaseModel):

@@ -10,6 +10,7 @@ from pydantic import BaseModel, ConfigDict, Field
 
 from contracts.base import CODE_PATTERN
 from services.catalog.api.schemas import AdjustmentPublic, ImpactPublic, LawViewPublic
+from services.catalog.domain.door import Grounds
 from services.catalog.domain.items import ItemSpec
 from services.catalog.domain.laws import LawChange
 from services.catalog.service import laws as service
@@ -24,7 +25,9 @@ class ChangeRecorded(BaseModel):
     adjustments: list[uuid.UUID] = Field(description="One adjustment opened per affected item (一对一调整)")
 
 
-class Resolution(BaseModel):
+class Resolution(Grounds):
+    """A resolution whose revised item widens street duties cites its grounds (唯一入口)."""
+
     model_config = ConfigDict(extra="forbid")
 
     resolution: str = Field(min_length=1, max_length=2000, description="What was decided and why")
@@ -71,5 +74,7 @@ async def list_adjustments(
 
 @router.post("/adjustments/{adjustment_id}/resolve", summary="Close an adjustment, with a revised item or without")
 async def resolve(adjustment_id: uuid.UUID, body: Resolution, uow: UowDep, _: Office) -> Resolved:
-    version = await service.resolve_adjustment(uow, adjustment_id, item=body.item, resolution=body.resolution)
+    version = await service.resolve_adjustment(
+        uow, adjustment_id, item=body.item, resolution=body.resolution, grounds=body
+    )
     return Resolved(version=version)

@@ -23,7 +23,10 @@ class VersionRecord(Record):
     created_at: datetime
     actor: str = Field(description="Who made the version")
     note: str = Field(description="Why")
-    diff: dict[str, list[str]] = Field(description="Item codes added, changed or retired; grids mapped")
+    diff: dict[str, list[str]] = Field(
+        description="Item codes added, changed or retired; grids mapped; the approved application it cites "
+        "(application), or the emergency reason (emergency) and the items it widened (widened)"
+    )
 
 
 class LawPublic(Record):

@@ -11,6 +11,7 @@ from enum import StrEnum
 from pydantic import BaseModel, ConfigDict, Field
 
 from contracts.base import CODE_PATTERN
+from services.catalog.domain.door import Grounds
 from services.catalog.domain.items import Citation, GridSpec, ItemSpec, citations
 from services.runtime.errors import Rejected
 
@@ -191,11 +192,13 @@ def affected(changed: set[tuple[str, str, str]], cited: Iterable[tuple[str, Cita
     return hits
 
 
-class CatalogueLoad(BaseModel):
+class CatalogueLoad(Grounds):
     """导入清单: a whole load (basis library, organisations, grids, items) that applies entirely or not at all.
 
     Items and grids not named stay as they are; laws and clauses already in the library must be changed
-    through a law change (一对一调整), not by loading them again with other text.
+    through a law change (一对一调整), not by loading them again with other text. A load that widens street
+    duties on a catalogue that has a version cites its grounds (``Grounds``: an approved application or an
+    emergency reason, ``domain.door``); the first load into an empty catalogue is the founding list.
     """
 
     model_config = ConfigDict(extra="forbid")

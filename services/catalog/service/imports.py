@@ -6,6 +6,7 @@ from __future__ import annotations
 import asyncio
 from dataclasses import dataclass
 
+from services.catalog.domain.door import Grounds
 from services.catalog.domain.library import CatalogueLoad
 from services.catalog.service.items import VersionOutcome, load_catalogue
 from services.catalog.sheets import (
@@ -24,6 +25,8 @@ from services.catalog.store.library import LibraryStore
 from services.runtime.errors import Rejected
 from services.runtime.uow import UnitOfWork
 
+NONE = Grounds()
+
 
 class ImportRejected(Rejected):
     """The file was refused whole; ``errors`` names every rejected row (sheet, row, column, reason)."""
@@ -40,8 +43,12 @@ class Export:
     filename: str
 
 
-async def import_file(uow: UnitOfWork, data: bytes, *, filename: str, content_type: str | None) -> VersionOutcome:
-    """导入清单: read the file against the library in force, then load it in one transaction."""
+async def import_file(
+    uow: UnitOfWork, data: bytes, *, filename: str, content_type: str | None, grounds: Grounds = NONE
+) -> VersionOutcome:
+    """导入清单: read the file against the library in force, then load it in one transaction, through the door
+    (``domain.door``) like any load. ``grounds`` given with the upload stand for the file's (a JSON load may
+    carry its own)."""
     file_format = format_of(filename, content_type)
     if file_format is None:
         reason = f"cannot tell the format of {filename!r}: upload a .xlsx, .csv or .json file"
@@ -53,11 +60,16 @@ async def import_file(uow: UnitOfWork, data: bytes, *, filename: str, content_ty
     except FormRejected as rejected:
         raise ImportRejected(rejected.errors) from rejected
     try:
-        return await load_catalogue(uow, parsed.load)
+        return await load_catalogue(uow, _with(parsed.load, grounds))
     except Rejected as rejected:  # a rule only the transaction sees (e.g. a cycle with the register in force)
         fallback = JSON_SHEET if file_format is FileFormat.JSON else ""
         where = locate(rejected.field, rejected.message, parsed.origins, fallback_sheet=fallback)
         raise ImportRejected([where]) from rejected
+
+
+def _with(load: CatalogueLoad, grounds: Grounds) -> CatalogueLoad:
+    given = grounds.model_dump(exclude_none=True)
+    return load.model_copy(update=given) if given else load
 
 
 async def _library(uow: UnitOfWork) -> Library:

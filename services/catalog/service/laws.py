@@ -6,6 +6,7 @@ import uuid
 from dataclasses import dataclass, field
 
 from contracts.events.catalog import AdjustmentOpened, AdjustmentResolved, LawChanged, LawChangeKind
+from services.catalog.domain.door import Grounds
 from services.catalog.domain.items import Citation, ItemSpec, diff, today
 from services.catalog.domain.laws import (
     Adjustment,
@@ -20,12 +21,15 @@ from services.catalog.domain.laws import (
     touched_clauses,
 )
 from services.catalog.domain.library import CitingItem, Clause, Law, LawStatus, affected, citing
+from services.catalog.service import door
 from services.catalog.service.items import publish_version
 from services.catalog.store.items import CatalogStore
 from services.catalog.store.laws import LawStore
 from services.catalog.store.library import LibraryStore
 from services.runtime.errors import Conflict, NotFound, Rejected
 from services.runtime.uow import UnitOfWork
+
+NONE = Grounds()
 
 
 @dataclass(frozen=True)
@@ -152,13 +156,14 @@ def _law_changed(entry: LawRevision, title: str, edits: list[ClauseEdit], opened
 
 
 async def resolve_adjustment(
-    uow: UnitOfWork, adjustment_id: uuid.UUID, *, item: ItemSpec | None, resolution: str
+    uow: UnitOfWork, adjustment_id: uuid.UUID, *, item: ItemSpec | None, resolution: str, grounds: Grounds = NONE
 ) -> int | None:
-    """调整完成: either a revised item (a new catalogue version) or the item kept as it is."""
+    """调整完成: either a revised item (a new catalogue version) or the item kept as it is. A revision that widens
+    street duties passes the door (``domain.door``) like any edit: it cites its ``grounds`` or is refused whole."""
     async with uow:
         laws = uow.repository(LawStore)
         adjustment = await _open_adjustment(laws, adjustment_id)
-        version = None if item is None else await _revise(uow, adjustment, item, resolution=resolution)
+        version = None if item is None else await _revise(uow, adjustment, item, resolution=resolution, grounds=grounds)
         await laws.resolve(adjustment_id, version=version, resolution=resolution)
         event = AdjustmentResolved(
             adjustment_id=adjustment_id, item_code=adjustment.item_code, version=version, resolution=resolution
@@ -179,16 +184,21 @@ async def _open_adjustment(laws: LawStore, adjustment_id: uuid.UUID) -> Adjustme
     return adjustment
 
 
-async def _revise(uow: UnitOfWork, adjustment: Adjustment, item: ItemSpec, *, resolution: str) -> int | None:
+async def _revise(
+    uow: UnitOfWork, adjustment: Adjustment, item: ItemSpec, *, resolution: str, grounds: Grounds
+) -> int | None:
     """The revised item as a new catalogue version, unless it is the item as it stands."""
     if item.item_code != adjustment.item_code:
         raise Rejected(f"this adjustment is about item {adjustment.item_code}", field="item.item_code")
     store = uow.repository(CatalogStore)
-    change = diff(await store.items_in_force([item.item_code]), {}, items=[item], grids=[])
+    await store.next_version()  # the version lock, before reading the item the door compares with
+    in_force = await store.items_in_force([item.item_code])
+    passage = await door.admit(uow, grounds, door.proposed([item], in_force, lambda _: "item"), founding=False)
+    change = diff(in_force, {}, items=[item], grids=[])
     if change.empty:
         return None
     note = f"一对一调整 {adjustment.id}: {resolution}"
-    return await publish_version(uow, store, change, note=note, effective_from=today())
+    return await publish_version(uow, store, change, note=note, effective_from=today(), passage=passage)
 
 
 async def adjustments(uow: UnitOfWork, *, status: str | None, law_id: str | None, limit: int) -> list[Adjustment]:

@@ -120,3 +120,11 @@ adjustments = sa.Table(
     sa.Column("resolved_version", sa.Integer),
     sa.Column("resolution", sa.Text),
 )
+approvals = sa.Table(
+    "approvals",
+    metadata,
+    sa.Column("application_id", UUID(as_uuid=True), primary_key=True),
+    sa.Column("item_code", sa.Text, nullable=False, index=True),
+    sa.Column("approved_at", sa.DateTime(timezone=True), nullable=False, server_default=sa.func.now()),
+    sa.Column("item", JSONB, comment="The item as approved; null for a removal"),
+)
