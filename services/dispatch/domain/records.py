@@ -99,6 +99,8 @@ class CaseFilter:
     until: datetime | None = None
     ids: Sequence[uuid.UUID] | None = None
     statuses: Sequence[str] | None = None
+    assignee_code: str | None = None  # a task of the case is this organisation's (primary or co-operating)
+    overdue: bool | None = None  # True: a task of the case was flagged overdue (逾期); False: none was
 
 
 @dataclass(frozen=True)

@@ -229,7 +229,22 @@ def _matching(wanted: CaseFilter) -> list[sa.ColumnElement[bool]]:
         where.append(cases.c.id.in_(wanted.ids))
     if wanted.statuses is not None:
         where.append(cases.c.status.in_(wanted.statuses))
+    return where + _by_tasks(wanted)
+
+
+def _by_tasks(wanted: CaseFilter) -> list[sa.ColumnElement[bool]]:
+    """The filters a case's tasks answer (one EXISTS each, on the tasks' case_id index)."""
+    where: list[sa.ColumnElement[bool]] = []
+    if wanted.assignee_code is not None:
+        where.append(_has_task(tasks.c.assignee_code == wanted.assignee_code))
+    if wanted.overdue is not None:
+        flagged = _has_task(tasks.c.overdue_at.is_not(None))
+        where.append(flagged if wanted.overdue else sa.not_(flagged))
     return where
+
+
+def _has_task(condition: sa.ColumnElement[bool]) -> sa.ColumnElement[bool]:
+    return sa.exists().where(tasks.c.case_id == cases.c.id, condition)
 
 
 # Intake's writes, built once (see services.runtime.db.insert_rows)
