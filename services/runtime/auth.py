@@ -1,7 +1,8 @@
 """Bearer JWT (HS256, PyJWT) with the actors of DESIGN.md as roles.
 
-Roles: ``office``, ``department:<code>``, ``street:<code>``, ``agency:<code>``, ``reviewer:<body>``,
-``committee``, ``smartcity``, ``operator``. A route asks for role kinds; a scoped role also names the
+Roles: ``office``, ``department:<code>``, ``street:<code>``, ``agency:<code>``, ``gridworker:<code>`` (a grid
+worker, 网格员, by the code its grid's street registered it under), ``reviewer:<body>``, ``committee``,
+``smartcity``, ``operator``. A route asks for role kinds; a scoped role also names the
 organisation the caller acts for, which use cases use to keep each assignee to its own tasks.
 
 Every token names its issuer (``iss``: ``linkage``) and audience (``aud``: ``linkage``), and verification
@@ -23,8 +24,10 @@ from fastapi.security import HTTPAuthorizationCredentials, HTTPBearer
 
 from services.runtime.wired import jwt_secret
 
-ROLE_KINDS = frozenset({"office", "department", "street", "agency", "reviewer", "committee", "smartcity", "operator"})
-SCOPED_KINDS = frozenset({"department", "street", "agency", "reviewer"})
+ROLE_KINDS = frozenset(
+    {"office", "department", "street", "agency", "gridworker", "reviewer", "committee", "smartcity", "operator"}
+)
+SCOPED_KINDS = frozenset({"department", "street", "agency", "gridworker", "reviewer"})
 ALGORITHM = "HS256"
 ISSUER = "linkage"
 AUDIENCE = "linkage"

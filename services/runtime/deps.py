@@ -29,6 +29,7 @@ __all__ = [
     "StaffInCharge",
     "Street",
     "StreetOrOffice",
+    "TaskHolder",
     "UowDep",
     "kit_of",
     "provided",
@@ -62,6 +63,12 @@ Reporter = Annotated[Principal, Depends(Require(("smartcity", "office")))]
 """Who reports cases in: the smart-city centre (智慧城市) or the office."""
 Staff = Annotated[Principal, Depends(Require(("office", "operator", "department", "street", "agency")))]
 """Everyone who works cases: whoever a task can be assigned to (部门、街道、驻街机构), the office and operators."""
+TaskHolder = Annotated[
+    Principal, Depends(Require(("office", "operator", "department", "street", "agency", "gridworker")))
+]
+"""Who lists, reads, acknowledges and completes tasks: staff, and grid workers (网格员) for their own tasks only;
+a grid worker neither returns a task nor asks for more time (its street answers for the grid), so those routes
+keep ``Staff``."""
 CatalogueReader = Annotated[
     Principal, Depends(Require(("office", "operator", "department", "street", "agency", "reviewer")))
 ]

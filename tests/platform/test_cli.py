@@ -42,6 +42,15 @@ def test_token_is_signed_with_the_kept_secret(tmp_path: Path, capsys: pytest.Cap
     assert (principal.subject, principal.roles) == ("ops", frozenset({"operator", "street:xinhe"}))
 
 
+def test_token_for_a_grid_worker_names_its_worker_code(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    secret = jwt_secret(tmp_path, create=True)
+
+    assert main(["token", "--role", "gridworker:wgy-0001", "--subject", "张敏", "--data-dir", str(tmp_path)]) == 0
+    assert decode_token(secret, capsys.readouterr().out.strip()).scopes("gridworker") == {"wgy-0001"}
+    assert main(["token", "--role", "gridworker", "--data-dir", str(tmp_path)]) == 1
+    assert "unknown role 'gridworker'" in capsys.readouterr().err
+
+
 def test_token_refuses_an_unknown_role(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
     jwt_secret(tmp_path, create=True)
 

@@ -26,7 +26,13 @@ def test_a_minted_token_carries_its_roles_and_scopes() -> None:
     assert principal.scopes("department") == {"cgj"}
 
 
-@pytest.mark.parametrize("role", ["mayor", "department", "office:x", "street"])
+def test_a_grid_worker_token_is_scoped_to_its_worker_code() -> None:
+    principal = decode_token(SECRET, mint_token(SECRET, subject="张敏", roles=["gridworker:wgy-0001"]))
+    assert principal.scopes("gridworker") == {"wgy-0001"}
+    assert principal.scopes("department") == frozenset()
+
+
+@pytest.mark.parametrize("role", ["mayor", "department", "office:x", "street", "gridworker"])
 def test_unknown_or_unscoped_roles_are_refused(role: str) -> None:
     with pytest.raises(ValueError, match="unknown role"):
         mint_token(SECRET, subject="x", roles=[role])

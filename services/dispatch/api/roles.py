@@ -1,9 +1,9 @@
 """The acting organisation a token stands for, and who reads a case's inside; who may call what is
 ``services.runtime.deps``'s role aliases, one name per set of roles across the platform.
 
-Roles mean one thing each: the office (区委编办) acts and reads for every organisation; a department, street or
-agency acts for its own codes only; an operator runs the system (health, dead letters, sweeps) and never acts
-as an assignee nor reads a case's notes.
+Roles mean one thing each: the office (区委编办) acts and reads for every organisation; a department, street,
+agency or grid worker (网格员) acts for its own codes only (a grid worker's tasks carry its worker code); an
+operator runs the system (health, dead letters, sweeps) and never acts as an assignee nor reads a case's notes.
 """
 
 from __future__ import annotations
@@ -13,7 +13,7 @@ from services.dispatch.service import Actor
 from services.runtime.auth import Principal
 from services.runtime.errors import Forbidden
 
-ASSIGNEE_KINDS = ("department", "street", "agency")
+ASSIGNEE_KINDS = ("department", "street", "agency", "gridworker")
 
 
 def actor_of(principal: Principal, *kinds: str) -> Actor:
@@ -26,10 +26,12 @@ def actor_of(principal: Principal, *kinds: str) -> Actor:
 
 def assignee_of(principal: Principal) -> Actor:
     """Who answers a task (签收, 办结, 退回, 延期申请): the office for any assignee, else the token's own
-    departments, streets or agencies; a token with none of them (an operator's) is refused outright."""
+    departments, streets, agencies or grid workers; a token with none of them (an operator's) is refused outright."""
     actor = actor_of(principal)
     if actor.scopes is not None and not actor.scopes:
-        reason = "an operator runs the system and answers no task: use a department, street or agency token"
+        reason = (
+            "an operator runs the system and answers no task: use a department, street, agency or grid worker token"
+        )
         raise Forbidden(reason, field="Authorization", location="header")
     return actor
 

@@ -22,16 +22,19 @@ from services.dispatch.api.schemas import (
 )
 from services.dispatch.domain import DeferralStatus, TaskStatus
 from services.dispatch.service import ReturnTask
-from services.runtime.deps import Office, Staff
+from services.runtime.deps import Office, Staff, TaskHolder
 from services.runtime.deps import UowDep as Uow
 
 router = APIRouter(tags=["tasks"])
 
 
-@router.get("/tasks", summary="An assignee's inbox (待办): a department sees only its own tasks, an operator none")
+@router.get(
+    "/tasks",
+    summary="An assignee's inbox (待办): a department or grid worker sees only its own tasks, an operator none",
+)
 async def list_tasks(
     uow: Uow,
-    principal: Staff,
+    principal: TaskHolder,
     status: TaskStatus | None = None,
     limit: Annotated[int, Query(ge=1, le=1000)] = 100,
 ) -> list[TaskPublic]:
@@ -41,17 +44,17 @@ async def list_tasks(
 
 
 @router.get("/tasks/{task_id}", summary="One of your tasks; another assignee's is not found")
-async def get_task(task_id: uuid.UUID, uow: Uow, principal: Staff) -> TaskPublic:
+async def get_task(task_id: uuid.UUID, uow: Uow, principal: TaskHolder) -> TaskPublic:
     return TaskPublic.model_validate(await service.task_view(uow, task_id, actor_of(principal)))
 
 
 @router.post("/tasks/{task_id}/acknowledge", status_code=204, summary="签收 (报到 for a whistle)")
-async def acknowledge(task_id: uuid.UUID, uow: Uow, principal: Staff) -> None:
+async def acknowledge(task_id: uuid.UUID, uow: Uow, principal: TaskHolder) -> None:
     await service.acknowledge_task(uow, task_id, actor=assignee_of(principal), now=datetime.now(UTC))
 
 
 @router.post("/tasks/{task_id}/complete", status_code=204, summary="办结 with the result (反馈)")
-async def complete(task_id: uuid.UUID, body: Completion, uow: Uow, principal: Staff) -> None:
+async def complete(task_id: uuid.UUID, body: Completion, uow: Uow, principal: TaskHolder) -> None:
     actor, now = assignee_of(principal), datetime.now(UTC)
     await service.complete_task(uow, task_id, result=body.result, actor=actor, now=now)
 
