@@ -18,6 +18,7 @@ from services.console.upstream import Answer, Upstream
 HERE = Path(__file__).parent
 LABELS = {
     "reported": "已上报",
+    "triage": "待人工派遣",
     "not_accepted": "不予受理",
     "dispatched": "已派遣",
     "arbitration": "待仲裁",

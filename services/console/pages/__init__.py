@@ -6,6 +6,7 @@ from fastapi import APIRouter
 
 from services.console.pages import (
     admission,
+    board,
     cases,
     catalogue,
     enforcement,
@@ -18,5 +19,5 @@ from services.console.pages import (
 
 
 def routers() -> list[APIRouter]:
-    modules = (signin, cases, inbox, catalogue, admission, scorecards, enforcement, operations, traces)
+    modules = (signin, board, cases, inbox, catalogue, admission, scorecards, enforcement, operations, traces)
     return [module.router for module in modules]

@@ -1,4 +1,4 @@
-"""The office's case board (案件) and a case's page: timeline, routing reason, tasks and deadlines, actions."""
+"""A case's page: timeline, routing reason, tasks and deadlines, and the actions of the office and the street."""
 
 from __future__ import annotations
 
@@ -10,28 +10,9 @@ from fastapi.responses import Response
 
 from services.console.pages.forms import OUTCOMES, WHISTLE_REASONS, Posted, form_values, number, settle, text
 from services.console.session import Viewer, ViewerDep
-from services.console.views import Console, ConsoleDep, page, refused
+from services.console.views import Console, ConsoleDep, page
 
 router = APIRouter()
-STATUSES = ("dispatched", "arbitration", "handled", "verified", "closed", "rated", "not_accepted")
-TRIAGE = "arbitration"  # dispatch's queue for a person to decide (待区级仲裁 / 人工派遣)
-
-
-@router.get("/cases")
-async def board(
-    request: Request,
-    console: ConsoleDep,
-    viewer: ViewerDep,
-    status: str = "",
-    street_code: str = "",
-    item_code: str = "",
-) -> Response:
-    wanted = {"status": status, "street_code": street_code, "item_code": item_code}
-    found = await console.upstream.get("dispatch", "/cases", token=viewer.token, params=wanted)
-    triage = await console.upstream.get("dispatch", "/cases", token=viewer.token, params={"status": TRIAGE})
-    stats = await console.upstream.get("dispatch", "/stats", token=viewer.token)
-    context = {"found": found, "triage": triage.items(), "stats": stats.data if stats.ok else None}
-    return page(request, "cases.html", viewer, refused(found) if not found.ok else 200, wanted=wanted, **context)
 
 
 @router.get("/cases/{case_id}")
@@ -77,12 +58,28 @@ def _whistle(values: dict[str, str]) -> dict[str, Any]:
     }
 
 
-ACTIONS = {"verify": _verify, "close": _close, "arbitrate": _arbitrate, "whistle": _whistle}
+def _by_hand(values: dict[str, str]) -> dict[str, Any]:
+    return {name: text(values, name) for name in ("assignee_code", "street_code", "reason")}
+
+
+def _refuse(values: dict[str, str]) -> dict[str, Any]:
+    return {"reason": text(values, "reason")}
+
+
+ACTIONS = {
+    "verify": _verify,
+    "close": _close,
+    "arbitrate": _arbitrate,
+    "whistle": _whistle,
+    "dispatch-by-hand": _by_hand,
+    "refuse": _refuse,
+}
 
 
 @router.post("/cases/{case_id}/{action}")
 async def act(request: Request, console: ConsoleDep, viewer: ViewerDep, case_id: uuid.UUID, action: str) -> Response:
-    """核查, 结案, 仲裁, 吹哨: the form's fields as the service's body; its refusal shown beside the fields."""
+    """核查, 结案, 仲裁, 吹哨, 人工派遣, 不予受理: the form's fields as the service's body; its refusal shown
+    beside the fields."""
     if action not in ACTIONS:
         return await _case(request, console, viewer, case_id, Posted(action, {}, {"_": f"没有操作 {action}"}), 404)
     values = await form_values(request)
