@@ -23,8 +23,8 @@ from services.platform.enforcement_cli import add_enforcement_commands
 from services.platform.errors import PlatformError
 from services.platform.evaluation_cli import add_evaluation_commands
 from services.platform.nats_cluster import ClusterNode
-from services.platform.nats_config import add_nats_config_command
-from services.platform.supervisor import CONSOLE, SERVICES, ServiceProcesses, console_env, migrate_all
+from services.platform.nats_config_cli import add_nats_config_command
+from services.platform.supervisor import CONSOLE, SERVICES, ServiceProcesses, ServiceSpec, console_env, migrate_all
 from services.platform.up_servers import start_nats, start_postgres
 from services.runtime.auth import mint_token
 
@@ -206,7 +206,7 @@ def _print_summary(
     services: ServiceProcesses, *, nats_url: str, nodes: Sequence[ClusterNode], database_url: str, data_dir: Path
 ) -> None:
     rows = [("service", "url", "docs", "ready")]  # the console first: it is where a person starts
-    rows += [(spec.name, spec.url, f"{spec.url}/docs", "yes") for spec in services.services]
+    rows += [(spec.name, spec.url, _docs_of(spec), "yes") for spec in services.services]
     rows += [(node.name, node.url, f"{node.monitor_url}/jsz", "yes") for node in nodes]
     widths = [max(len(row[column]) for row in rows) for column in range(4)]
     print()
@@ -216,6 +216,11 @@ def _print_summary(
     print(f"token     linkage token --role operator --data-dir {data_dir}")
     print(f"secrets   {data_dir}/nats-passwords.json (NATS users), {data_dir}/pg-passwords.json (Postgres roles)")
     print("\nlinkage: up; Ctrl-C stops everything", flush=True)
+
+
+def _docs_of(spec: ServiceSpec) -> str:
+    """A service's API docs; the console is pages for people, with no /docs of its own: none printed."""
+    return "" if spec.name == CONSOLE.name else f"{spec.url}/docs"
 
 
 def _watch(services: ServiceProcesses) -> None:
