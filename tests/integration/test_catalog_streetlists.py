@@ -69,7 +69,13 @@ def load(street: str, other: str, items: list[dict[str, Any]]) -> dict[str, Any]
         {"code": other, "name": "正阳街道", "kind": "street"},
     ]
     # a shared catalogue: these items' street tasks widen street duties (唯一入口), so they come on the emergency path
-    return {**LIBRARY, "note": "一街一单测试", "organisations": organisations, "items": items, "emergency_reason": SHARED}
+    return {
+        **LIBRARY,
+        "note": "一街一单测试",
+        "organisations": organisations,
+        "items": items,
+        "emergency_reason": SHARED,
+    }
 
 
 async def publish_street_list(client: httpx.AsyncClient, street: str, codes: list[str]) -> httpx.Response:
