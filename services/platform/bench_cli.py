@@ -23,6 +23,7 @@ SUITES = {
     "enforcement": "bench.enforcement",
     "placement": "bench.placement",
     "pull-loop": "bench.pull_loop",
+    "console": "bench.console",
 }
 
 

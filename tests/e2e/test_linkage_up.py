@@ -27,10 +27,13 @@ LINKAGE = Path(sys.executable).parent / "linkage"
 
 
 @contextmanager
-def linkage_up(data_dir: Path, *, base_port: int, nats_port: int, pg_port: int) -> Iterator[subprocess.Popen[str]]:
+def linkage_up(
+    data_dir: Path, *, base_port: int, nats_port: int, pg_port: int, console_port: int
+) -> Iterator[subprocess.Popen[str]]:
+    """``linkage up`` on ports of its own, the console's too: two runs (or a developer's own) never meet on 8100."""
     env = {k: v for k, v in os.environ.items() if k not in ("LINKAGE_NATS_URL", "LINKAGE_DATABASE_URL")}
     args = [str(LINKAGE), "up", "--data-dir", str(data_dir), "--base-port", str(base_port)]
-    args += ["--nats-port", str(nats_port), "--pg-port", str(pg_port)]
+    args += ["--nats-port", str(nats_port), "--pg-port", str(pg_port), "--console-port", str(console_port)]
     process = subprocess.Popen(args, env=env, stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True)
     try:
         yield process
@@ -82,20 +85,24 @@ async def check_no_one_is_trusted(data_dir: Path, *, nats_port: int, pg_port: in
 
 
 def test_up_serves_five_ready_services_and_keeps_data_across_runs(tmp_path: Path) -> None:
-    base, nats_port, pg_port = free_port(), free_port(), free_port()
+    base, nats_port, pg_port, console_port = free_port(), free_port(), free_port(), free_port()
     ports = [base + offset for offset in range(5)]
     if any(not _free(port) for port in ports):
         base = 18101 + os.getpid() % 500
         ports = [base + offset for offset in range(5)]
     data_dir = tmp_path / "data"
     token = ""
-    with linkage_up(data_dir, base_port=base, nats_port=nats_port, pg_port=pg_port) as first:
+    ports_of_run = {"base_port": base, "nats_port": nats_port, "pg_port": pg_port, "console_port": console_port}
+    with linkage_up(data_dir, **ports_of_run) as first:
         started = time.monotonic()
         output = "".join(wait_for_line(first, "Ctrl-C stops everything", timeout=120))
         for name, port in zip(("catalog", "admission", "dispatch", "evaluation", "enforcement"), ports, strict=True):
             assert f"{name}" in output
             assert httpx.get(f"http://127.0.0.1:{port}/readyz").status_code == 200
         assert time.monotonic() - started < 60, "five services should be ready within 60 s"
+        console = f"http://127.0.0.1:{console_port}"
+        assert httpx.get(f"{console}/signin").status_code == 200
+        assert f"{console}/docs" not in output, "the console has no /docs; the table must not link one"
         token = subprocess.run(
             [str(LINKAGE), "token", "--role", "office", "--data-dir", str(data_dir)],
             capture_output=True,
@@ -133,7 +140,7 @@ def test_up_serves_five_ready_services_and_keeps_data_across_runs(tmp_path: Path
         asyncio.run(check_no_one_is_trusted(data_dir, nats_port=nats_port, pg_port=pg_port))
         interrupt_and_check_nothing_is_left(first, data_dir)
 
-    with linkage_up(data_dir, base_port=base, nats_port=nats_port, pg_port=pg_port) as second:
+    with linkage_up(data_dir, **ports_of_run) as second:
         wait_for_line(second, "Ctrl-C stops everything", timeout=120)
         item = httpx.get(f"http://127.0.0.1:{base}/items/GX-001", headers={"Authorization": f"Bearer {token}"})
         assert item.status_code == 200
