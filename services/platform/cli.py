@@ -68,12 +68,7 @@ def _parser() -> argparse.ArgumentParser:
     up.add_argument("--ready-timeout", type=float, default=60.0, help="seconds to wait for /readyz")
     up.set_defaults(command=_up)
     token = commands.add_parser("token", help="print a bearer JWT signed with the platform's secret")
-    token.add_argument(
-        "--role",
-        action="append",
-        required=True,
-        help="e.g. operator, street:xinhe, gridworker:<worker code>; repeatable",
-    )
+    token.add_argument("--role", action="append", required=True, help="e.g. operator, street:xinhe; repeatable")
     token.add_argument("--subject", default="linkage-cli", help="the token's sub claim")
     token.add_argument("--ttl", type=int, default=86400, help="lifetime in seconds (default: %(default)s)")
     _data_dir_option(token)

@@ -13,14 +13,15 @@ Each of these users subscribes only under its own inbox prefix, ``_INBOX.<user>`
 none reads another's replies.
 
 Every outsider has an account of its own: the smart-city platform (``SMARTCITY``) and one per department
-(``dept-<code>``), street (``street-<code>``) and dispatched agency (``agency-<code>``). ``LINKAGE`` exports
-to each exactly what it may reach, and the outsider imports it: ``intake.case.reported.v1`` for the smart-city
-platform; for an organisation, the info, the pull (``MSG.NEXT``, streamed replies) and the acks of its own
-durable on ``DISPATCH``. A reply crossing an import is rewritten by the server into a private ``_R_`` subject
-and routed back into the importer's account, so no reply subject an outsider chooses, and no subject it
-subscribes to, can reach a platform stream; an outsider's ``_INBOX.>`` is its own account's. An outsider
-cannot create or change a consumer (so no ``deliver_subject`` of its choosing): ``provision`` makes each
-organisation's durable, pull-only, filtered to ``dispatch.task.assigned.v1.<code>``.
+(``dept-<code>``), street (``street-<code>``), dispatched agency (``agency-<code>``) and grid worker (网格员,
+``worker-<code>``: dispatch's roster, the register's ``grid_workers``; ``nats_config_cli`` reads it).
+``LINKAGE`` exports to each exactly what it may reach, and the outsider imports it: ``intake.case.reported.v1``
+for the smart-city platform; for an organisation or grid worker, the info, the pull (``MSG.NEXT``, streamed
+replies) and the acks of its own durable on ``DISPATCH``. A reply crossing an import is rewritten by the server
+into a private ``_R_`` subject and routed back into the importer's account, so no reply subject an outsider
+chooses, and no subject it subscribes to, can reach a platform stream; an outsider's ``_INBOX.>`` is its own
+account's. An outsider cannot create or change a consumer (so no ``deliver_subject`` of its choosing):
+``provision`` makes each organisation's durable, pull-only, filtered to ``dispatch.task.assigned.v1.<code>``.
 
 Passwords are never written: each user's is ``$<USER>_PASSWORD`` (``dept-cgj`` → ``DEPT_CGJ_PASSWORD``), which
 nats-server reads from its environment, as deploy/compose.yaml and the Helm values give it.
@@ -28,7 +29,6 @@ nats-server reads from its environment, as deploy/compose.yaml and the Helm valu
 
 from __future__ import annotations
 
-import argparse
 import json
 import re
 import secrets
@@ -57,7 +57,7 @@ TASK_SUBJECT = "dispatch.task.assigned.v1"
 JS_PREFIX = "LINKAGE.API"
 REPORT_SUBJECT = "intake.case.reported.v1"
 # Organisation kinds that receive tasks, and the prefix of their user, account and durable.
-KIND_PREFIX = {"department": "dept", "street": "street", "agency": "agency"}
+KIND_PREFIX = {"department": "dept", "street": "street", "agency": "agency", "gridworker": "worker"}
 _TOKEN = re.compile(r"^[A-Za-z0-9][A-Za-z0-9_-]{0,63}$")  # contracts.base.CODE_PATTERN: one subject token
 
 
@@ -82,7 +82,8 @@ def password_variable(user: str) -> str:
 
 def organisations_of(register: Mapping[str, Any]) -> list[Organisation]:
     """The task-receiving organisations of a catalogue export (``GET /catalogue/export?format=json``) or of a
-    file holding just ``{"organisations": [...]}``; communities receive no tasks and get no user."""
+    file holding just ``{"organisations": [...]}``, with the active ``grid_workers`` rows (dispatch's rosters:
+    ``worker_code``, ``active``) beside them; communities receive no tasks and get no user."""
     rows = register.get("organisations")
     if not isinstance(rows, list):
         raise PlatformError("the register has no 'organisations' list")
@@ -93,6 +94,15 @@ def organisations_of(register: Mapping[str, Any]) -> list[Organisation]:
             raise PlatformError(f"organisations.{index}.code: {code!r} is not an organisation code")
         if kind in KIND_PREFIX:
             found[code] = Organisation(code, str(kind))
+    for index, row in enumerate(register.get("grid_workers") or []):
+        code = row.get("worker_code") if isinstance(row, dict) else None
+        where = f"grid_workers.{index}.worker_code: {code!r}"
+        if not isinstance(code, str) or not _TOKEN.match(code):
+            raise PlatformError(f"{where} is not a worker code")
+        if code in found and found[code].kind != "gridworker":  # both would pull dispatch.task.assigned.v1.<code>
+            raise PlatformError(f"{where} is already {found[code].user}'s code: their tasks share one subject")
+        if row.get("active", True):
+            found[code] = Organisation(code, "gridworker")
     return sorted(found.values(), key=lambda org: (org.kind, org.code))
 
 
@@ -256,41 +266,3 @@ def read_register(source: str, *, token: str | None = None) -> dict[str, Any]:
     except (OSError, ValueError) as error:
         raise PlatformError(f"cannot read the register {source}: {error}") from error
     return loaded
-
-
-def add_nats_config_command(commands: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
-    command = commands.add_parser(
-        "nats-config", help="write the NATS accounts (users, permissions) from the catalogue's organisation register"
-    )
-    command.add_argument(
-        "register",
-        help="a catalogue export (JSON) or a file with an 'organisations' list, or catalog's URL (then the office "
-        "token comes from --data-dir)",
-    )
-    command.add_argument("--output", "-o", type=Path, help="where to write accounts.conf (default: standard output)")
-    command.add_argument("--data-dir", type=Path, default=Path(".linkage"), help="where linkage up keeps its secret")
-    command.add_argument(
-        "--variables", action="store_true", help="print the password variables the servers must be given, instead"
-    )
-    command.set_defaults(command=_nats_config)
-
-
-def _nats_config(args: argparse.Namespace) -> int:
-    token = None
-    if args.register.startswith(("http://", "https://")):
-        from services.platform.cli import jwt_secret  # cli imports this module
-        from services.runtime.auth import mint_token
-
-        secret = jwt_secret(args.data_dir.absolute(), create=False)
-        token = mint_token(secret, subject="linkage-nats-config", roles=["office"], ttl_s=300)
-    orgs = organisations_of(read_register(args.register, token=token))
-    if args.variables:
-        print("\n".join(password_variable(user) for user in users(orgs)))
-        return 0
-    text = accounts_conf(orgs, source=Path(args.register).name if not token else "catalog's register")
-    if args.output is None:
-        print(text, end="")
-    else:
-        args.output.write_text(text, encoding="utf-8")
-        print(f"linkage: {args.output}: {len(users(orgs))} users, {len(orgs)} organisations")
-    return 0

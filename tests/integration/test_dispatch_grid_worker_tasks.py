@@ -18,6 +18,8 @@ from contracts.events.catalog import DutyTask, GridMapped, ItemPublished, ListKi
 from contracts.events.intake import CaseReported
 from services.dispatch.app import create_app
 from services.dispatch.settings import Settings
+from services.platform import nats_config
+from services.platform.nats_config_cli import read_grid_workers
 from tests.support import bearer, bus, eventually, publish, serving, settings_env, unique
 
 pytestmark = pytest.mark.integration
@@ -129,3 +131,26 @@ async def test_a_grid_worker_neither_returns_nor_defers_nor_reads_a_streets_case
     assert (await grid.client.post(f"/tasks/{task['id']}/deferral", json=deferral, headers=me)).status_code == 403
     assert (await grid.client.get(f"/streets/{grid.street}/cases", headers=me)).status_code == 403
     assert (await grid.client.get(f"/grids/{grid.code}/workers", headers=me)).status_code == 403
+
+
+async def test_the_register_of_grid_workers_gives_each_active_worker_a_nats_user(grid: Grid) -> None:
+    """What ``linkage nats-config --workers`` reads: dispatch's whole register, for the office (or an operator)."""
+    dropped = unique("wgy")
+    roster = {"workers": [{"worker_code": w, "name": "网格员"} for w in (*grid.workers, dropped)]}
+    street = bearer(f"street:{grid.street}")
+    assert (await grid.client.put(f"/grids/{grid.code}/workers", json=roster, headers=street)).status_code == 200
+    kept = {"workers": [{"worker_code": w, "name": "网格员"} for w in grid.workers]}
+    assert (await grid.client.put(f"/grids/{grid.code}/workers", json=kept, headers=street)).status_code == 200
+    assert (await grid.client.get("/grid-workers", headers=street)).status_code == 403
+
+    grid.client.headers.update(OFFICE)
+    try:
+        rows = await read_grid_workers(grid.client)
+    finally:
+        del grid.client.headers["Authorization"]
+    mine = {row["worker_code"]: row for row in rows if row["grid_code"] == grid.code}
+    assert set(mine) == {*grid.workers, dropped}
+    assert mine[dropped]["active"] is False
+    users = {org.user for org in nats_config.organisations_of({"organisations": [], "grid_workers": rows})}
+    assert {f"worker-{w}" for w in grid.workers} <= users
+    assert f"worker-{dropped}" not in users

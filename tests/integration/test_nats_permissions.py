@@ -40,6 +40,7 @@ SERVICES = nats_config.SERVICES
 REGISTER = DEPLOY / "nats" / "organisations.example.json"
 ORGS = {org.code: org for org in nats_config.organisations_of(json.loads(REGISTER.read_text(encoding="utf-8")))}
 DEPARTMENTS = ("cgj", "scjg")
+WORKERS = ("wgy-wulong-01", "wgy-wulong-02")  # grid workers (网格员), from the register's grid_workers
 APPROVED = "admission.application.approved.v1"
 # Every user accounts.conf defines, with the environment variable its password comes from.
 PASSWORD_VARS = {user: nats_config.password_variable(user) for user in nats_config.users(ORGS.values())}
@@ -138,12 +139,13 @@ async def connect(server: NatsServer, user: str) -> AsyncIterator[Peer]:
 
 @pytest.fixture(scope="module")
 async def dispatched(server: NatsServer) -> None:
-    """As ``provision``: streams and every organisation's durable; as dispatch: one task each for cgj and scjg."""
+    """As ``provision``: streams and every organisation's durable; as dispatch: one task each for cgj and scjg and
+    for each grid worker."""
     async with connect(server, nats_config.PROVISION) as provision:
         await nats_config.provision(provision.js, ORGS.values(), replicas=1)
         assert provision.denied() == set()
     async with connect(server, "dispatch") as dispatch:
-        for code in DEPARTMENTS:
+        for code in (*DEPARTMENTS, *WORKERS):
             ack = await dispatch.js.publish(task_subject(code), f"task for {code}".encode(), stream="DISPATCH")
             assert ack.stream == "DISPATCH"
         assert dispatch.denied() == set()
@@ -164,8 +166,10 @@ async def untouched(server: NatsServer, code: str) -> api.ConsumerInfo:
 
 
 @pytest.mark.usefixtures("dispatched")
-@pytest.mark.parametrize("code", DEPARTMENTS)
-async def test_a_department_fetches_and_acks_its_own_tasks_through_its_imports(server: NatsServer, code: str) -> None:
+@pytest.mark.parametrize("code", [*DEPARTMENTS, *WORKERS])
+async def test_a_department_or_grid_worker_fetches_and_acks_its_own_tasks_through_its_imports(
+    server: NatsServer, code: str
+) -> None:
     async with connect(server, durable(code)) as department:
         info = await department.js.consumer_info("DISPATCH", durable(code))
         assert info.config.filter_subject == task_subject(code)
@@ -218,6 +222,39 @@ async def test_a_department_cannot_bind_to_fetch_from_or_inspect_another_departm
         ("publish", f"LINKAGE.API.CONSUMER.MSG.NEXT.DISPATCH.{other}"),
     }
     after = await untouched(server, "scjg")
+    assert (after.delivered, after.num_pending) == (before.delivered, before.num_pending)  # nothing was delivered
+
+
+@pytest.mark.usefixtures("dispatched")
+@pytest.mark.parametrize("other", ["wgy-wulong-02", "cgj"])
+async def test_a_grid_worker_reads_no_other_workers_or_departments_tasks(server: NatsServer, other: str) -> None:
+    async with connect(server, "dispatch") as dispatch:
+        await dispatch.js.publish(task_subject(other), f"a task only {other} reads".encode(), stream="DISPATCH")
+    before = await untouched(server, other)
+    theirs = durable(other)
+    heard: list[str] = []
+
+    async def hear(message: Any) -> None:
+        heard.append(message.subject)
+
+    async with connect(server, durable("wgy-wulong-01")) as worker:
+        with pytest.raises(TimeoutError):
+            await worker.js.consumer_info("DISPATCH", theirs)
+        bound = await worker.js.pull_subscribe_bind(theirs, "DISPATCH")  # local only: the fetch is the test
+        with pytest.raises(TimeoutError):
+            await bound.fetch(1, timeout=WAIT_S)
+        with pytest.raises(TimeoutError):  # nor make itself a consumer on the other's subject
+            await worker.js.add_consumer("DISPATCH", durable_name="mine-too", filter_subject=task_subject(other))
+        await worker.nc.subscribe(task_subject(other), cb=hear)
+        await worker.nc.flush()
+    assert heard == []
+    assert worker.denied() == {
+        ("publish", f"LINKAGE.API.CONSUMER.INFO.DISPATCH.{theirs}"),
+        ("publish", f"LINKAGE.API.CONSUMER.MSG.NEXT.DISPATCH.{theirs}"),
+        ("publish", "LINKAGE.API.CONSUMER.DURABLE.CREATE.DISPATCH.mine-too"),
+        ("subscription", task_subject(other)),
+    }
+    after = await untouched(server, other)
     assert (after.delivered, after.num_pending) == (before.delivered, before.num_pending)  # nothing was delivered
 
 

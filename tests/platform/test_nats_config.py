@@ -52,3 +52,39 @@ def test_the_command_writes_the_accounts_and_lists_the_variables(
     assert set(capsys.readouterr().out.split()) == {
         nats_config.password_variable(user) for user in nats_config.users(nats_config.organisations_of(REGISTER))
     }
+
+
+WORKERS = [
+    {"worker_code": "wgy-01", "grid_code": "wulong-01", "name": "张敏", "active": True},
+    {"worker_code": "wgy-02", "grid_code": "wulong-01", "name": "李强", "active": False},
+]
+
+
+def test_each_active_grid_worker_gets_a_user_on_its_own_subject() -> None:
+    orgs = nats_config.organisations_of({**REGISTER, "grid_workers": WORKERS})
+    workers = [org for org in orgs if org.kind == "gridworker"]
+    assert [(org.user, org.filter_subject) for org in workers] == [
+        ("worker-wgy-01", "dispatch.task.assigned.v1.wgy-01")
+    ]
+    assert nats_config.password_variable("worker-wgy-01") == "WORKER_WGY_01_PASSWORD"
+
+
+@pytest.mark.parametrize(
+    ("code", "message"),
+    [("a.b", "is not a worker code"), ("cgj", "is already dept-cgj's code"), (None, "is not a worker code")],
+)
+def test_a_bad_or_colliding_worker_code_is_refused_naming_the_row(code: str | None, message: str) -> None:
+    rows = [WORKERS[0], {"worker_code": code, "grid_code": "wulong-01", "active": True}]
+    with pytest.raises(PlatformError, match=rf"grid_workers\.1\.worker_code: .* {message}"):
+        nats_config.organisations_of({**REGISTER, "grid_workers": rows})
+
+
+def test_the_command_adds_the_grid_workers_of_a_roster_file(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    register, roster = tmp_path / "export.json", tmp_path / "workers.json"
+    register.write_text(json.dumps(REGISTER, ensure_ascii=False), encoding="utf-8")
+    roster.write_text(json.dumps({"grid_workers": WORKERS}, ensure_ascii=False), encoding="utf-8")
+    assert main(["nats-config", str(register), "--workers", str(roster), "--variables"]) == 0
+    variables = set(capsys.readouterr().out.split())
+    assert "WORKER_WGY_01_PASSWORD" in variables
+    assert "WORKER_WGY_02_PASSWORD" not in variables  # dropped from the roster: no user
+    assert "DEPT_CGJ_PASSWORD" in variables

@@ -197,9 +197,18 @@ def test_every_organisation_user_is_confined_to_its_own_durable_in_an_account_of
     blocks = re.split(r"(?=\buser:\s*)", text)
     organisations = {}
     for block in blocks:
-        if found := re.match(r"user:\s*((?:dept|street|agency)-[a-z0-9-]+)\b", block):
+        if found := re.match(r"user:\s*((?:dept|street|agency|worker)-[a-z0-9-]+)\b", block):
             organisations[found.group(1)] = set(re.findall(r'"([^"]+)"', block.split("}\n    ]")[0]))
-    assert {"dept-cgj", "dept-scjg", "street-wulong", "agency-wulong-cgzd"} <= set(organisations)
+    users = {
+        "dept-cgj",
+        "dept-scjg",
+        "street-wulong",
+        "agency-wulong-cgzd",
+        "worker-wgy-wulong-01",
+        "worker-wgy-wulong-02",
+    }
+    assert users <= set(organisations)
+    assert "worker-wgy-wulong-03" not in text  # a grid worker its street dropped (inactive) has no user
     for durable, subjects in organisations.items():
         code = durable.split("-", 1)[1]
         assert subjects == {

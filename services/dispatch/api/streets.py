@@ -14,7 +14,8 @@ from services.dispatch.api.schemas import BalancingPublic, CasePublic, Roster, W
 from services.dispatch.domain import CaseStatus
 from services.dispatch.domain.workers import Balancing
 from services.dispatch.service import RegisterWorkers
-from services.runtime.deps import Office, Staff, StreetOrOffice
+from services.dispatch.service.worker_register import every_worker
+from services.runtime.deps import Office, OfficeOrOperator, Staff, StreetOrOffice
 from services.runtime.deps import UowDep as Uow
 
 router = APIRouter(tags=["streets"])
@@ -43,6 +44,11 @@ async def register(grid_code: str, body: Roster, uow: Uow, principal: StreetOrOf
 async def roster(grid_code: str, uow: Uow, principal: StreetOrOffice) -> list[WorkerPublic]:
     workers = await service.roster_of(uow, grid_code, actor_of(principal, "street"))
     return [WorkerPublic.model_validate(w) for w in workers]
+
+
+@router.get("/grid-workers", summary="Every grid's workers, active or not: the register NATS accounts are made from")
+async def every_grid_worker(uow: Uow, _: OfficeOrOperator) -> list[WorkerPublic]:
+    return [WorkerPublic.model_validate(w) for w in await every_worker(uow)]
 
 
 @router.get("/grid-workers/rule", summary="派单规则: how a grid's case picks its worker")
