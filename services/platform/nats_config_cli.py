@@ -37,17 +37,20 @@ async def _workers_at(dispatch_url: str, token: str | None) -> list[dict[str, An
         return await read_grid_workers(c)
 
 
+def grid_workers_from(workers: str, *, token: str | None) -> list[dict[str, Any]]:
+    """The grid workers of dispatch at its URL ``workers``, or of a file with a ``grid_workers`` list."""
+    if workers.startswith(("http://", "https://")):
+        return asyncio.run(_workers_at(workers, token))
+    return list(read_register(workers).get("grid_workers") or [])
+
+
 def register_with_workers(source: str, workers: str | None, *, token: str | None) -> dict[str, Any]:
     """The register of ``source``, its ``grid_workers`` joined by those of ``workers`` (dispatch's URL, or a file
     with a ``grid_workers`` list)."""
     register = dict(read_register(source, token=token))
     if workers is None:
         return register
-    if workers.startswith(("http://", "https://")):
-        found = asyncio.run(_workers_at(workers, token))
-    else:
-        found = list(read_register(workers).get("grid_workers") or [])
-    register["grid_workers"] = [*(register.get("grid_workers") or []), *found]
+    register["grid_workers"] = [*(register.get("grid_workers") or []), *grid_workers_from(workers, token=token)]
     return register
 
 

@@ -33,6 +33,7 @@ from services.platform.catalog_demo_build import organisations as demo_organisat
 from services.platform.errors import PlatformError
 from services.platform.kept_passwords import kept_passwords, write_private
 from services.platform.nats_config import Organisation
+from services.platform.nats_config_cli import grid_workers_from
 from services.runtime.bus import inbox_prefix
 
 REGISTER_FILE = "nats-register.json"
@@ -90,19 +91,34 @@ def accounts_at_start(data_dir: Path, *, demo: bool) -> UpAccounts:
     return _accounts(data_dir, orgs)
 
 
-def accounts_from_catalog(accounts: UpAccounts, catalog_url: str, *, token: str) -> UpAccounts | None:
-    """The accounts for catalog's register when it names other organisations than ``accounts`` (then kept as the
-    next start's register); None when nothing changed or the catalogue has no organisations yet."""
+def accounts_from_catalog(
+    accounts: UpAccounts, catalog_url: str, *, token: str, workers: str | None = None
+) -> UpAccounts | None:
+    """The accounts for catalog's register, and dispatch's grid workers when ``workers`` (dispatch's URL) is given,
+    when they name others than ``accounts`` (then kept as the next start's register); None when nothing changed
+    or the catalogue has no organisations yet. Without ``workers``, or when dispatch cannot be read, the grid
+    workers ``accounts`` has stay."""
     try:
         register = nats_config.read_register(catalog_url, token=token)
     except PlatformError:
         return None  # no catalogue in force yet: nothing to read, the organisations stay
+    register["grid_workers"] = _grid_workers(accounts, workers, token=token)
     orgs = nats_config.organisations_of(register)
     if not orgs or tuple(orgs) == accounts.orgs:
         return None
     rows = [{"code": org.code, "kind": org.kind} for org in orgs]
     write_private(accounts.data_dir / REGISTER_FILE, json.dumps({"organisations": rows}, indent=1) + "\n")
     return _accounts(accounts.data_dir, orgs)
+
+
+def _grid_workers(accounts: UpAccounts, workers: str | None, *, token: str) -> list[dict[str, Any]]:
+    known = [{"worker_code": org.code} for org in accounts.orgs if org.kind == "gridworker"]
+    if workers is None:
+        return known
+    try:
+        return grid_workers_from(workers, token=token)
+    except PlatformError:
+        return known
 
 
 def _accounts(data_dir: Path, orgs: Iterable[Organisation]) -> UpAccounts:

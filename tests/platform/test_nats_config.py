@@ -8,7 +8,7 @@ from pathlib import Path
 
 import pytest
 
-from services.platform import nats_config
+from services.platform import nats_config, nats_config_up
 from services.platform.cli import main
 from services.platform.errors import PlatformError
 
@@ -88,3 +88,20 @@ def test_the_command_adds_the_grid_workers_of_a_roster_file(tmp_path: Path, caps
     assert "WORKER_WGY_01_PASSWORD" in variables
     assert "WORKER_WGY_02_PASSWORD" not in variables  # dropped from the roster: no user
     assert "DEPT_CGJ_PASSWORD" in variables
+
+
+def test_linkage_up_follows_dispatchs_grid_workers_and_keeps_them_when_not_asked(tmp_path: Path) -> None:
+    register, roster = tmp_path / "export.json", tmp_path / "workers.json"
+    register.write_text(json.dumps(REGISTER, ensure_ascii=False), encoding="utf-8")
+    roster.write_text(json.dumps({"grid_workers": WORKERS}, ensure_ascii=False), encoding="utf-8")
+    start = nats_config_up.accounts_at_start(tmp_path, demo=False)
+
+    followed = nats_config_up.accounts_from_catalog(start, str(register), token="", workers=str(roster))
+    assert followed is not None
+    assert "worker-wgy-01" in followed.passwords
+    assert "worker-wgy-02" not in followed.passwords
+    again = nats_config_up.accounts_at_start(tmp_path, demo=False)  # the next start keeps the worker
+    assert again.orgs == followed.orgs
+    assert nats_config_up.accounts_from_catalog(again, str(register), token="") is None  # dispatch not read: kept
+    unreadable = nats_config_up.accounts_from_catalog(again, str(register), token="", workers=str(tmp_path / "none"))
+    assert unreadable is None
