@@ -162,3 +162,42 @@ def test_a_token_from_the_platforms_issuer_signs_in_and_a_forged_one_does_not() 
     refused = console(dev=False).post("/signin/token", data={"token": forged})
     assert refused.status_code == 422
     assert 'data-field="token"' in refused.text
+
+
+def _task_answer(path: str) -> Answer:
+    if path.endswith("/deferrals"):
+        return Answer(403, {"detail": "needs role: office or operator or department or street or agency"})
+    task = {
+        "id": path.rsplit("/", 1)[1],
+        "case_id": "00000000-0000-0000-0000-000000000001",
+        "assignee_code": "wgy-01",
+        "role": "co_operating",
+        "status": "assigned",
+        "catalogue_version": 1,
+        "routing_reason": "grid worker (网格员) 张敏 of grid wulong-01",
+    }
+    return Answer(200, task)
+
+
+@pytest.mark.parametrize(
+    ("kind", "org", "answers_return"), [("gridworker", "wgy-01", False), ("department", "cgj", True)]
+)
+def test_a_grid_worker_signs_in_to_its_inbox_and_its_task_offers_no_return_or_deferral(
+    kind: str, org: str, answers_return: bool
+) -> None:
+    client = console()
+    signed = client.post("/signin", data={"kind": kind, "org": org, "name": "张敏"}, follow_redirects=False)
+    assert signed.status_code == 303
+    claims = jwt.decode(client.cookies[COOKIE], SECRET, algorithms=[ALGORITHM], audience="linkage")
+    assert claims["roles"] == [f"{kind}:{org}"]
+    assert client.get("/", follow_redirects=False).headers["location"] == "/inbox"
+
+    async def fake_get(service: str, path: str, **_: object) -> Answer:
+        return _task_answer(path)
+
+    client.app.state.console.upstream.get = fake_get  # type: ignore[attr-defined]
+    page = client.get("/tasks/00000000-0000-0000-0000-0000000000aa")
+    assert page.status_code == 200
+    assert 'href="/inbox">待办</a>' in page.text
+    assert 'id="acknowledge"' in page.text
+    assert ('id="return"' in page.text, 'id="deferral"' in page.text) == (answers_return, answers_return)

@@ -18,6 +18,7 @@ ROLES = {
     "department": "区直部门 (department)",
     "street": "街道 (street)",
     "agency": "派驻机构 (agency)",
+    "gridworker": "网格员 (grid worker: your worker code)",
     "reviewer": "审查部门 (reviewer)",
     "committee": "常委会 (committee)",
     "operator": "运维 (operator)",
