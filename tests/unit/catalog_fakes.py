@@ -28,7 +28,7 @@ class FakeCatalogStore:
     def __init__(self) -> None:
         self.versions: list[Version] = []
         self.states: dict[str, list[ItemState]] = {}
-        self.grids: dict[str, str] = {}
+        self.grids: dict[str, GridSpec] = {}
 
     async def next_version(self) -> int:
         return len(self.versions) + 1
@@ -48,11 +48,11 @@ class FakeCatalogStore:
         latest = {code: history[-1] for code, history in self.states.items() if codes is None or code in codes}
         return {code: state.item for code, state in latest.items() if not state.retired}
 
-    async def grid_map(self, codes: list[str]) -> dict[str, str]:
-        return {code: street for code, street in self.grids.items() if code in codes}
+    async def grid_map(self, codes: list[str]) -> dict[str, GridSpec]:
+        return {code: grid for code, grid in self.grids.items() if code in codes}
 
-    async def map_grid(self, grid_code: str, street_code: str, version: int) -> None:
-        self.grids[grid_code] = street_code
+    async def map_grid(self, grid: GridSpec, version: int) -> None:
+        self.grids[grid.grid_code] = grid
 
     async def latest_version(self) -> int:
         return len(self.versions)
@@ -61,7 +61,7 @@ class FakeCatalogStore:
         return self.versions[::-1][:limit]
 
     async def all_grids(self) -> list[GridSpec]:
-        return [GridSpec(grid_code=code, street_code=street) for code, street in sorted(self.grids.items())]
+        return [grid for _, grid in sorted(self.grids.items())]
 
 
 class FakeDoorStore:

@@ -7,6 +7,7 @@ from typing import Any
 import pytest
 from pydantic import ValidationError
 
+from contracts.geo import GeoPolygon
 from services.catalog.domain.items import GridSpec, ItemSpec, diff, end_of_day
 from services.runtime.errors import Rejected
 
@@ -28,7 +29,7 @@ def test_a_load_is_split_into_added_changed_and_unchanged() -> None:
     current = {"A": spec("A"), "B": spec("B")}
     change = diff(
         current,
-        {"g1": "s1"},
+        {"g1": GridSpec(grid_code="g1", street_code="s1")},
         items=[spec("A"), spec("B", name="新名称"), spec("C")],
         grids=[
             GridSpec(grid_code="g1", street_code="s1"),
@@ -38,6 +39,30 @@ def test_a_load_is_split_into_added_changed_and_unchanged() -> None:
     assert change.summary() == {"added": ["C"], "changed": ["B"], "grids": ["g2"]}
     assert change.unchanged == ("A",)
     assert not change.empty
+
+
+def square(west: float) -> GeoPolygon:
+    ring = [(west, 47.3), (west + 0.01, 47.3), (west + 0.01, 47.31), (west, 47.31), (west, 47.3)]
+    return GeoPolygon(coordinates=[ring])
+
+
+def test_a_grid_whose_outline_alone_changes_has_changed() -> None:
+    held = {"g1": GridSpec(grid_code="g1", street_code="s1", geometry=square(123.9))}
+
+    change = diff({}, held, items=[], grids=[GridSpec(grid_code="g1", street_code="s1", geometry=square(123.95))])
+
+    assert change.summary()["grids"] == ["g1"]
+    assert change.grids[0].geometry == square(123.95)
+
+
+def test_a_grid_stated_without_an_outline_keeps_the_one_held() -> None:
+    held = {"g1": GridSpec(grid_code="g1", street_code="s1", geometry=square(123.9))}
+
+    same = diff({}, held, items=[], grids=[GridSpec(grid_code="g1", street_code="s1")])
+    moved = diff({}, held, items=[], grids=[GridSpec(grid_code="g1", street_code="s2")])
+
+    assert same.empty
+    assert moved.grids == (GridSpec(grid_code="g1", street_code="s2", geometry=square(123.9)),)
 
 
 def test_an_identical_load_changes_nothing() -> None:

@@ -63,7 +63,10 @@ async def import_catalogue(
 @router.get(
     "/catalogue/export",
     response_class=Response,
-    responses={200: {"content": {f.media_type: {} for f in FileFormat}}},
+    responses={
+        200: {"content": {f.media_type: {} for f in FileFormat}},
+        422: {"model": ImportReport, "description": "A cell too long for XLSX or CSV (Excel's 32,767 characters)"},
+    },
     summary="Export the catalogue in force (items, tasks, legal basis, organisations, grids) as a file",
 )
 async def export_catalogue(
@@ -71,7 +74,11 @@ async def export_catalogue(
     _: OfficeOrOperator,
     file_format: Annotated[FileFormat, Query(alias="format", description="xlsx, csv or json")] = FileFormat.XLSX,
 ) -> Response:
-    export = await service.export_catalogue(uow, file_format)
+    try:
+        export = await service.export_catalogue(uow, file_format)
+    except service.ExportRejected as rejected:
+        report = ImportReport(version=None, diff={}, errors=rejected.errors)
+        return JSONResponse(report.model_dump(mode="json"), status_code=422)
     headers = {"Content-Disposition": attachment(export.filename)}
     return Response(export.content, media_type=export.file_format.media_type, headers=headers)
 

@@ -114,15 +114,40 @@ def check_unique(items: list[ItemSpec], grids: list[GridSpec]) -> None:
 
 def diff(
     current: dict[str, ItemSpec],
-    current_grids: dict[str, str],
+    current_grids: dict[str, GridSpec],
     *,
     items: list[ItemSpec],
     grids: list[GridSpec],
 ) -> CatalogueDiff:
-    """Compare a load with the catalogue in force; items absent from the load stay as they are."""
+    """Compare a load with the catalogue in force; items absent from the load stay as they are. A grid has
+    changed when its street or its outline (轮廓) has: either one moves where dispatch places a point."""
     check_unique(items, grids)
     added = tuple(i for i in items if i.item_code not in current)
     changed = tuple(i for i in items if i.item_code in current and current[i.item_code] != i)
     unchanged = tuple(i.item_code for i in items if current.get(i.item_code) == i)
-    moved = tuple(g for g in grids if current_grids.get(g.grid_code) != g.street_code)
+    stated = (with_kept_outline(g, current_grids.get(g.grid_code)) for g in grids)
+    moved = tuple(g for g in stated if current_grids.get(g.grid_code) != g)
     return CatalogueDiff(added=added, changed=changed, unchanged=unchanged, grids=moved)
+
+
+def with_kept_outline(grid: GridSpec, held: GridSpec | None) -> GridSpec:
+    """A grid stated without an outline keeps the one the catalogue holds (a form from before outlines, or a
+    street move alone), as dispatch keeps it on an event without one; an outline is replaced, never erased."""
+    if grid.geometry is not None or held is None or held.geometry is None:
+        return grid
+    return grid.model_copy(update={"geometry": held.geometry})
+
+
+def feature_collection(grids: list[GridSpec]) -> dict[str, object]:
+    """网格图: the grids as a GeoJSON FeatureCollection (RFC 7946), each feature's id its grid code; a grid held
+    without an outline is a feature whose geometry is null, as RFC 7946 allows for an unlocated feature."""
+    features = [
+        {
+            "type": "Feature",
+            "id": g.grid_code,
+            "geometry": g.geometry.model_dump(mode="json") if g.geometry is not None else None,
+            "properties": {"grid_code": g.grid_code, "street_code": g.street_code},
+        }
+        for g in grids
+    ]
+    return {"type": "FeatureCollection", "features": features}

@@ -36,6 +36,14 @@ class ImportRejected(Rejected):
         self.errors = errors
 
 
+class ExportRejected(Rejected):
+    """The catalogue cannot be written in this format; ``errors`` names each cell it cannot hold."""
+
+    def __init__(self, errors: list[RowError]) -> None:
+        super().__init__(f"{len(errors)} cell(s) too long for this format; export JSON instead", field="format")
+        self.errors = errors
+
+
 @dataclass(frozen=True)
 class Export:
     content: bytes
@@ -86,7 +94,10 @@ async def export_catalogue(uow: UnitOfWork, file_format: FileFormat) -> Export:
     async with uow:
         load, version = await _in_force(uow)
     name = f"清单-v{version}.{file_format.value}"
-    content = await asyncio.to_thread(write_file, load, file_format)
+    try:
+        content = await asyncio.to_thread(write_file, load, file_format)
+    except FormRejected as rejected:
+        raise ExportRejected(rejected.errors) from rejected
     return Export(content=content, file_format=file_format, filename=name)
 
 

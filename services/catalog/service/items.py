@@ -9,7 +9,7 @@ from datetime import date, datetime
 from contracts.events.admission import ApplicationApproved, ApplicationKind
 from contracts.events.catalog import GridMapped, ItemPublished, ItemRetired
 from services.catalog.domain.door import Grounds, Passage, PassedBy
-from services.catalog.domain.items import CatalogueDiff, ItemSpec, Version, citations, diff, today
+from services.catalog.domain.items import CatalogueDiff, GridSpec, ItemSpec, Version, citations, diff, today
 from services.catalog.domain.library import CatalogueLoad, check_citations, check_library, check_organisations
 from services.catalog.service import door
 from services.catalog.service.streetlists import reopen_for_filing
@@ -140,7 +140,7 @@ async def publish_version(
         event = ItemPublished(**item.model_dump(), version=version, effective_from=effective_from)
         await uow.emit(event, about=item.item_code)
     for grid in change.grids:
-        await store.map_grid(grid.grid_code, grid.street_code, version)
+        await store.map_grid(grid, version)
         await uow.emit(
             GridMapped(grid_code=grid.grid_code, street_code=grid.street_code, version=version, geometry=grid.geometry),
             about=grid.grid_code,
@@ -191,3 +191,9 @@ async def search(
     async with uow:
         store = uow.repository(CatalogStore)
         return await store.search(text, list_kind=list_kind, street_code=street_code, limit=limit, as_of=as_of)
+
+
+async def grids(uow: UnitOfWork) -> list[GridSpec]:
+    """网格: every grid held, with its street and outline, by code."""
+    async with uow:
+        return await uow.repository(CatalogStore).all_grids()

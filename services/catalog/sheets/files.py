@@ -12,7 +12,7 @@ from services.catalog.domain.library import CatalogueLoad
 from services.catalog.sheets import csv_form, xlsx_form
 from services.catalog.sheets.reading import Library, Parsed, read_form
 from services.catalog.sheets.table import FormRejected, RowError
-from services.catalog.sheets.writing import form_rows
+from services.catalog.sheets.writing import form_rows, oversized_cells
 
 JSON_SHEET = "json"
 
@@ -57,7 +57,10 @@ def _read_json(data: bytes) -> CatalogueLoad:
 
 
 def write_file(load: CatalogueLoad, file_format: FileFormat) -> bytes:
+    """The file; raises ``FormRejected`` naming each cell an XLSX or CSV cannot hold."""
     if file_format is FileFormat.JSON:
         return load.model_dump_json(indent=2, exclude_defaults=False).encode("utf-8")
     sheets = form_rows(load)
+    if oversized := oversized_cells(sheets):
+        raise FormRejected(oversized)
     return xlsx_form.write_xlsx(sheets) if file_format is FileFormat.XLSX else csv_form.write_csv(sheets)

@@ -38,7 +38,9 @@ ITEM_COLUMNS = (
 TASK_COLUMNS = ("任务主体", "任务内容", "任务依据")
 LAW_COLUMNS = ("依据编号", "名称", "类别", "制定机关", "施行日期", "状态", "条", "款", "条文内容")
 ORG_COLUMNS = ("编码", "名称", "类别", "上级编码")
-GRID_COLUMNS = ("网格编码", "所属街道")
+OUTLINE_COLUMN = "轮廓 (GeoJSON)"
+"""A grid's outline as compact GeoJSON Polygon text, [longitude, latitude] (WGS84)."""
+GRID_COLUMNS = ("网格编码", "所属街道", OUTLINE_COLUMN)
 
 HEADERS: dict[str, tuple[str, ...]] = {
     ITEMS_SHEET: ITEM_COLUMNS + TASK_COLUMNS,
@@ -47,8 +49,10 @@ HEADERS: dict[str, tuple[str, ...]] = {
     GRIDS_SHEET: GRID_COLUMNS,
 }
 REQUIRED_SHEETS = (ITEMS_SHEET, LAWS_SHEET)
-OPTIONAL_COLUMNS = frozenset({"状态", "适用街道", "立案条件", "结案条件", "问责情形", "上级编码"})
+OPTIONAL_COLUMNS = frozenset({"状态", "适用街道", "立案条件", "结案条件", "问责情形", "上级编码", OUTLINE_COLUMN})
 """Columns a form may leave out altogether: older forms predate them."""
+MAX_CELL = 32_767
+"""Characters an Excel cell holds (Excel cuts a longer one, in a workbook or a CSV it opens)."""
 
 LIST_KINDS = {
     "共性": ListKind.COMMON,

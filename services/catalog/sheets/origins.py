@@ -6,7 +6,7 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 
-from services.catalog.sheets.form import GRIDS_SHEET, ITEMS_SHEET, LAWS_SHEET, ORGS_SHEET
+from services.catalog.sheets.form import GRIDS_SHEET, ITEMS_SHEET, LAWS_SHEET, ORGS_SHEET, OUTLINE_COLUMN
 from services.catalog.sheets.table import RowError
 
 ITEM_FIELDS = {
@@ -35,7 +35,7 @@ LAW_FIELDS = {
 }
 CLAUSE_FIELDS = {"law_id": "依据编号", "article": "条", "paragraph": "款", "text": "条文内容"}
 ORG_FIELDS = {"code": "编码", "name": "名称", "kind": "类别", "parent_code": "上级编码"}
-GRID_FIELDS = {"grid_code": "网格编码", "street_code": "所属街道"}
+GRID_FIELDS = {"grid_code": "网格编码", "street_code": "所属街道", "geometry": OUTLINE_COLUMN}
 SECTIONS = {
     "items": (ITEMS_SHEET, ITEM_FIELDS),
     "laws": (LAWS_SHEET, LAW_FIELDS),

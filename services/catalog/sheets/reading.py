@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 from collections.abc import Mapping
 from dataclasses import dataclass, field
 from typing import Any, TypeVar
@@ -23,6 +24,7 @@ from services.catalog.sheets.form import (
     LIST_KINDS,
     ORG_KINDS,
     ORGS_SHEET,
+    OUTLINE_COLUMN,
     PARTIES,
     TIME_UNITS,
     parse_refs,
@@ -254,9 +256,22 @@ def _grids(table: Table, errors: list[RowError], origins: Origins) -> list[GridS
         code = row.text("网格编码")
         if code in seen:
             row.fail("网格编码", f"{code} is already on row {seen[code]}")
-        data = {"grid_code": code, "street_code": row.text("所属街道")}
+        data = {"grid_code": code, "street_code": row.text("所属街道"), "geometry": _outline(row)}
         if (grid := _valid(GridSpec, data, row, GRID_FIELDS)) is not None:
             seen[code] = number
             origins[f"grids.{len(grids)}"] = number
             grids.append(grid)
     return grids
+
+
+def _outline(row: Cells) -> Any:
+    """轮廓: the cell's GeoJSON text as data for ``GridSpec`` to check; None when empty, and a row error (the
+    grid then left out) when the text is no JSON at all."""
+    text = row.text(OUTLINE_COLUMN, required=False)
+    if not text:
+        return None
+    try:
+        return json.loads(text)
+    except json.JSONDecodeError as error:
+        row.fail(OUTLINE_COLUMN, f'not GeoJSON text: {error}; write e.g. {{"type":"Polygon","coordinates":[...]}}')
+        return None

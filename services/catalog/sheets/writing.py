@@ -3,15 +3,17 @@
 from __future__ import annotations
 
 from contracts.events.catalog import DutyTask
-from services.catalog.domain.items import ItemSpec
+from services.catalog.domain.items import GridSpec, ItemSpec
 from services.catalog.domain.library import CatalogueLoad, ClauseSpec, LawSpec
 from services.catalog.sheets.form import (
     GRIDS_SHEET,
+    HEADERS,
     ITEMS_SHEET,
     LAW_KINDS,
     LAW_STATUSES,
     LAWS_SHEET,
     LIST_KINDS,
+    MAX_CELL,
     ORG_KINDS,
     ORGS_SHEET,
     PARTIES,
@@ -20,6 +22,7 @@ from services.catalog.sheets.form import (
     format_refs,
     word_for,
 )
+from services.catalog.sheets.table import RowError
 
 Cell = str | int
 Rows = list[list[Cell]]
@@ -31,9 +34,32 @@ def form_rows(load: CatalogueLoad) -> dict[str, Rows]:
         ITEMS_SHEET: [row for item in sorted(load.items, key=lambda i: i.item_code) for row in _item_rows(item)],
         LAWS_SHEET: _law_rows(load.laws, load.clauses),
         ORGS_SHEET: [[o.code, o.name, word_for(ORG_KINDS, o.kind), o.parent_code or ""] for o in load.organisations],
-        GRIDS_SHEET: [[g.grid_code, g.street_code] for g in load.grids],
+        GRIDS_SHEET: [_grid_row(g) for g in load.grids],
     }
     return sheets
+
+
+def _grid_row(grid: GridSpec) -> list[Cell]:
+    outline = grid.geometry.model_dump_json() if grid.geometry is not None else ""  # compact: no spaces
+    return [grid.grid_code, grid.street_code, outline]
+
+
+def oversized_cells(sheets: dict[str, Rows]) -> list[RowError]:
+    """Cells longer than Excel holds (``MAX_CELL``): written anyway, Excel would cut them and the file would no
+    longer import as it was exported, so the export names each instead (a JSON export has no such limit)."""
+    return [
+        RowError(
+            sheet=sheet,
+            row=number,
+            column=header,
+            reason=f"{len(value)} characters; an Excel cell holds "
+            f"{MAX_CELL} at most (export JSON, or simplify the outline)",
+        )
+        for sheet, rows in sheets.items()
+        for number, row in enumerate(rows, start=2)
+        for header, value in zip(HEADERS[sheet], row, strict=True)
+        if isinstance(value, str) and len(value) > MAX_CELL
+    ]
 
 
 def _item_rows(item: ItemSpec) -> Rows:

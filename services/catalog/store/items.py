@@ -143,19 +143,30 @@ class CatalogStore:
         return int(await self.session.scalar(sa.select(sa.func.max(versions.c.version))) or 0)
 
     async def all_grids(self) -> list[GridSpec]:
-        query = sa.select(grids.c.grid_code, grids.c.street_code).order_by(grids.c.grid_code)
+        query = sa.select(grids.c.grid_code, grids.c.street_code, grids.c.geometry).order_by(grids.c.grid_code)
         return [GridSpec.model_validate(row, from_attributes=True) for row in await self.session.execute(query)]
 
-    async def grid_map(self, codes: list[str]) -> dict[str, str]:
-        query = sa.select(grids.c.grid_code, grids.c.street_code).where(grids.c.grid_code.in_(codes))
-        return {row.grid_code: row.street_code for row in await self.session.execute(query)}
+    async def grid_map(self, codes: list[str]) -> dict[str, GridSpec]:
+        """The grids held under these codes, each with its street and outline."""
+        query = sa.select(grids.c.grid_code, grids.c.street_code, grids.c.geometry).where(grids.c.grid_code.in_(codes))
+        return {
+            row.grid_code: GridSpec.model_validate(row, from_attributes=True)
+            for row in await self.session.execute(query)
+        }
 
-    async def map_grid(self, grid_code: str, street_code: str, version: int) -> None:
-        statement = insert(grids).values(grid_code=grid_code, street_code=street_code, version=version)
+    async def map_grid(self, grid: GridSpec, version: int) -> None:
+        outline = grid.geometry.model_dump(mode="json") if grid.geometry else sa.null()  # SQL NULL, not JSON null
+        statement = insert(grids).values(
+            grid_code=grid.grid_code, street_code=grid.street_code, version=version, geometry=outline
+        )
         await self.session.execute(
             statement.on_conflict_do_update(
                 index_elements=[grids.c.grid_code],
-                set_={"street_code": statement.excluded.street_code, "version": statement.excluded.version},
+                set_={
+                    "street_code": statement.excluded.street_code,
+                    "version": statement.excluded.version,
+                    "geometry": statement.excluded.geometry,
+                },
             )
         )
 

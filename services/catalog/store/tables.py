@@ -47,6 +47,7 @@ grids = sa.Table(
     sa.Column("grid_code", sa.Text, primary_key=True),
     sa.Column("street_code", sa.Text, nullable=False),
     sa.Column("version", sa.Integer, nullable=False),
+    sa.Column("geometry", JSONB, comment="GeoJSON Polygon, WGS84"),
 )
 
 
