@@ -6,6 +6,8 @@ How a message is handled and settled is consumer.py; how it is fetched and kept 
 
 from __future__ import annotations
 
+import contextlib
+import json
 import logging
 from collections.abc import Awaitable, Callable, Sequence
 from dataclasses import dataclass
@@ -15,7 +17,7 @@ from faststream.nats import NatsBroker
 from nats.js import JetStreamContext, api
 from nats.js.errors import BadRequestError, NotFoundError
 
-from contracts import STREAMS, CloudEvent
+from contracts import STREAMS, CloudEvent, IntegrationEvent, contract_for_subject, decode
 from contracts.envelope import EventT
 from contracts.streams import DUPLICATE_WINDOW_S
 from services.runtime.uow import UnitOfWork
@@ -37,9 +39,15 @@ Handler = Callable[[CloudEvent[EventT], UnitOfWork], Awaitable[None]]
 ManyHandler = Callable[[Sequence[CloudEvent[EventT]], UnitOfWork], Awaitable[None]]
 
 
+class ForeignSubject(Exception):
+    """A message on a subject none of a subscription's contracts carries: like a body that is not its contract,
+    it never will be (its own class, so that a handler's ``KeyError`` is not mistaken for it)."""
+
+
 @dataclass(frozen=True)
 class Subscription(Generic[EventT]):
-    """A service's interest in one contract; ``on_<event>`` handlers are thin and call one use case."""
+    """A service's interest in one contract, or in several of one stream through one durable; ``on_<event>``
+    handlers are thin and call one use case."""
 
     contract: type[EventT]
     handler: Handler[EventT]
@@ -48,10 +56,65 @@ class Subscription(Generic[EventT]):
     gets the batch's events, and a unit of work that claims them all in the inbox (``unhandled`` tells
     which are new) and carries each one's trace (``cause=``). A batch that fails is rolled back and its
     messages handled one at a time by ``handler``, so one bad message cannot hold the others back."""
+    others: tuple[type[IntegrationEvent], ...] = ()
+    """More contracts of the same stream through the same durable (``filter_subjects``): one pull loop and one
+    transaction per batch however the batch mixes them, where a durable per contract would pay each its own
+    fetches and commits. Each message is decoded by its subject's contract; the handlers then get events of
+    any of them, so such a subscription is a ``Subscription[Any]``."""
+    name: str | None = None
+    """The durable's name after the service's; needed with ``others`` (the default names the one contract)."""
+    replaces: tuple[str, ...] = ()
+    """Names (after the service's) of durables this one took over: deleted at start-up, or they would keep
+    counting pending messages nobody takes."""
+
+    def __post_init__(self) -> None:
+        if self.others and not self.name:
+            raise ValueError(f"a subscription over several contracts needs a durable name ({self.contract.TYPE})")
+
+    @property
+    def contracts(self) -> tuple[type[IntegrationEvent], ...]:
+        return (self.contract, *self.others)
 
     def durable(self, service: str) -> str:
-        _, entity, verb, _ = self.contract.TYPE.split(".", 3)
-        return f"{service}-{entity}-{verb}".replace("_", "-")
+        return f"{service}-{self.name or contract_durable(self.contract)}".replace("_", "-")
+
+    def retired(self, service: str) -> list[str]:
+        return [f"{service}-{name}".replace("_", "-") for name in self.replaces]
+
+    def filter_subjects(self) -> list[str]:
+        return [contract.filter_subject() for contract in self.contracts]
+
+    def decode(self, body: bytes, subject: str | None = None) -> CloudEvent[Any]:
+        """The message as its contract: this one's, or for several the one its subject names.
+
+        Without a subject (a dead letter replayed by hand) the envelope's own ``type`` names it. Raises
+        ``pydantic.ValidationError`` for a body that is not the contract, ``ForeignSubject`` for a subject that is
+        none of this subscription's (the server's filter should make that impossible)."""
+        if not self.others:
+            return decode(body, self.contract)
+        if subject is None:
+            subject = _envelope_type(body)
+        try:
+            contract = contract_for_subject(subject)
+        except LookupError:
+            contract = None
+        if contract not in self.contracts:
+            raise ForeignSubject(f"{subject!r} is none of {[c.TYPE for c in self.contracts]}")
+        return decode(body, contract)
+
+
+def contract_durable(contract: type[IntegrationEvent]) -> str:
+    """A one-contract durable's name after the service's: the event's entity and verb."""
+    _, entity, verb, _ = contract.TYPE.split(".", 3)
+    return f"{entity}-{verb}"
+
+
+def _envelope_type(body: bytes) -> str:
+    with contextlib.suppress(ValueError):
+        parsed = json.loads(body)
+        if isinstance(parsed, dict):
+            return str(parsed.get("type", ""))
+    return ""
 
 
 def inbox_prefix(service: str) -> str:
@@ -75,16 +138,23 @@ def create_broker(servers: Sequence[str], *, service: str) -> NatsBroker:
     )
 
 
-def consumer_config(durable: str, filter_subject: str, *, max_deliver: int, ack_wait_s: float) -> api.ConsumerConfig:
+def consumer_config(
+    durable: str, filter_subject: str | Sequence[str], *, max_deliver: int, ack_wait_s: float
+) -> api.ConsumerConfig:
     """A durable explicit-ack pull consumer; redelivery delays are our naks' (consumer.py), not a server backoff.
 
     With a ``backoff`` list nats-server takes AckWait from its first step, whatever ``ack_wait`` says; and
     AckWait must outlast the slowest batch, which the pull loop's in-progress heartbeats guarantee. So the
     server redelivers only what a consumer that died (or lost its connection) was holding, after ``ack_wait``.
+
+    Several subjects become ``filter_subjects`` (nats-server 2.10 or later); one stays ``filter_subject``, so
+    the durables declared before there were several keep their settings and are not recreated.
     """
+    subjects = [filter_subject] if isinstance(filter_subject, str) else list(filter_subject)
     return api.ConsumerConfig(
         durable_name=durable,
-        filter_subject=filter_subject,
+        filter_subject=subjects[0] if len(subjects) == 1 else None,
+        filter_subjects=subjects if len(subjects) > 1 else None,
         ack_policy=api.AckPolicy.EXPLICIT,
         deliver_policy=api.DeliverPolicy.ALL,
         ack_wait=ack_wait_s,
@@ -129,6 +199,15 @@ async def reconcile_consumer(js: JetStreamContext, stream: str, desired: api.Con
     except BadRequestError:
         await js.delete_consumer(stream, desired.durable_name)
         await js.add_consumer(stream, desired)
+
+
+async def retire_consumer(js: JetStreamContext, stream: str, durable: str) -> None:
+    """Delete a durable a service no longer declares; one already gone is fine."""
+    try:
+        await js.delete_consumer(stream, durable)
+    except NotFoundError:
+        return
+    log.warning("deleted durable %s on %s: another durable took over its subjects", durable, stream)
 
 
 def consumer_matches(current: api.ConsumerConfig, desired: api.ConsumerConfig) -> bool:

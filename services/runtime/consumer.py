@@ -23,9 +23,9 @@ from opentelemetry import context as otel_context
 from opentelemetry.context import Context
 from pydantic import ValidationError
 
-from contracts import CloudEvent, decode, stream_for_subject
+from contracts import CloudEvent, stream_for_subject
 from contracts.envelope import EventT
-from services.runtime.bus import Subscription, consumer_config
+from services.runtime.bus import ForeignSubject, Subscription, consumer_config
 from services.runtime.db import DeadLetterKind
 from services.runtime.outage import DatabaseWatch, InPlace
 from services.runtime.settings import RuntimeSettings
@@ -64,9 +64,9 @@ class Consumer(Generic[EventT]):
     def retry_delay(self, deliveries: int) -> float:
         return self.retry_delays_s[min(deliveries, len(self.retry_delays_s)) - 1]
 
-    async def handle(self, body: bytes) -> None:
+    async def handle(self, body: bytes, subject: str | None = None) -> None:
         """Parse and apply one message; raises what the parse or the handler raised (a duplicate is no error)."""
-        envelope = decode(body, self.subscription.contract)
+        envelope = self.subscription.decode(body, subject)
         with contextlib.suppress(AlreadyHandled):
             await self.subscription.handler(envelope, self.uow_factory(inbox_key=(self.durable, envelope.id)))
 
@@ -76,8 +76,8 @@ class Consumer(Generic[EventT]):
         rerun = InPlace(self.watch)
         while True:
             try:
-                await self.handle(msg.data)  # raw bytes: a bad envelope is dead-lettered here, not dropped
-            except ValidationError as error:
+                await self.handle(msg.data, msg.subject)  # raw bytes: a bad envelope is dead-lettered, not dropped
+            except (ValidationError, ForeignSubject) as error:
                 return await self._unparseable(msg, error)
             except Exception as error:
                 if await rerun.again(error):  # held, not nak'd: the pull loop keeps it in progress
@@ -103,8 +103,8 @@ class Consumer(Generic[EventT]):
         first: dict[uuid.UUID, Context] = {}  # the trace each event came in with
         for index, msg in enumerate(msgs):
             try:
-                envelope = decode(msg.data, self.subscription.contract)
-            except ValidationError as error:
+                envelope = self.subscription.decode(msg.data, msg.subject)
+            except (ValidationError, ForeignSubject) as error:
                 outcomes[index] = await self._unparseable(msg, error)
                 continue
             if envelope.id not in events:
@@ -143,9 +143,10 @@ class Consumer(Generic[EventT]):
                 return False
             return True
 
-    async def _unparseable(self, msg: Msg, error: ValidationError) -> str:
-        """A body that is not this contract never will be: dead-lettered at once."""
-        reason = f"unparseable {self.subscription.contract.TYPE}: {error}"
+    async def _unparseable(self, msg: Msg, error: ValidationError | ForeignSubject) -> str:
+        """A body that is not its contract never will be: dead-lettered at once."""
+        contract = self.subscription.contract.TYPE if not self.subscription.others else msg.subject
+        reason = f"unparseable {contract}: {error}"
         return await self._give_up(msg, DeadLetterKind.UNPARSEABLE, reason)
 
     async def _give_up(self, msg: Msg, kind: DeadLetterKind, reason: str) -> str:
@@ -167,14 +168,16 @@ def declare(
     watch: DatabaseWatch,
 ) -> Consumer[Any]:
     """The durable pull consumer a service keeps for one subscription (replicas share it)."""
-    contract = subscription.contract
+    streams = {stream_for_subject(contract.TYPE).name for contract in subscription.contracts}
+    if len(streams) != 1:
+        raise ValueError(f"{subscription.durable(service)} spans streams {sorted(streams)}: a durable reads one")
     config = consumer_config(
         subscription.durable(service),
-        contract.filter_subject(),
+        subscription.filter_subjects(),
         max_deliver=settings.max_deliver,
         ack_wait_s=settings.ack_wait_s,
     )
-    stream = stream_for_subject(contract.TYPE).name
+    (stream,) = streams
     return Consumer(subscription, stream, config, uow_factory, dead_letter, watch, settings.retry_delays_s)
 
 

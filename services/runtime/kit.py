@@ -31,6 +31,7 @@ from services.runtime.bus import (
     reconcile_consumer,
     reconcile_stream,
     reconcile_streams,
+    retire_consumer,
 )
 from services.runtime.consumer import Consumer, declare
 from services.runtime.db import PlumbingTables, create_engine, sessionmaker
@@ -188,6 +189,8 @@ class ServiceKit:
         await reconcile_streams(js, replicas=self.settings.stream_replicas)
         for consumer in self.consumers:
             await reconcile_consumer(js, consumer.stream, consumer.config)
+            for retired in consumer.subscription.retired(self.name):
+                await retire_consumer(js, consumer.stream, retired)
         await self.broker.start()
         if self.consumers:
             await self._capture_advisories(js)

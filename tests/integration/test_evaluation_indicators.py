@@ -117,7 +117,7 @@ async def test_a_task_delivered_twice_or_sent_again_is_counted_once(
 
 
 async def _drained(js: JetStreamContext) -> bool:
-    info = await js.consumer_info("DISPATCH", "evaluation-task-assigned")
+    info = await js.consumer_info("DISPATCH", "evaluation-dispatch-events")
     return bool(info.num_ack_pending == 0 and info.num_pending == 0)
 
 

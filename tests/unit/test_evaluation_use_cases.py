@@ -78,7 +78,7 @@ async def test_each_task_counts_once_by_role(store: FakeEvaluationStore) -> None
     )
     for events in batches:
         uow = FakeUnitOfWork({EvaluationStore: store, FactStore: FakeFactStore()})
-        await service.record_assignments(uow, [envelop(event, source="/linkage/dispatch") for event in events])
+        await service.project(uow, [envelop(event, source="/linkage/dispatch") for event in events])
         assert uow.commits == 1  # a known task still commits: the inbox claim marks the event handled
     definition, counts = await service.tasks_assigned(
         FakeUnitOfWork({EvaluationStore: store}),

@@ -1,6 +1,6 @@
 """Evaluation use cases: one transaction each, through the unit of work."""
 
-from services.evaluation.service.assignments import record_assignments, tasks_assigned
+from services.evaluation.service.assignments import tasks_assigned
 from services.evaluation.service.projection import period_figures, project, rebuild
 
-__all__ = ["period_figures", "project", "rebuild", "record_assignments", "tasks_assigned"]
+__all__ = ["period_figures", "project", "rebuild", "tasks_assigned"]

@@ -2,13 +2,16 @@
 
 from __future__ import annotations
 
+import uuid
 from collections.abc import AsyncIterator, Sequence
 from typing import Any
 
 from contracts import CloudEvent
+from contracts.events.dispatch import TaskAssigned
 from services.evaluation.domain.facts import FactRow, Facts, fact_rows
 from services.evaluation.domain.figures import Figure, tallied
 from services.evaluation.domain.periods import Period
+from services.evaluation.store import EvaluationStore
 from services.evaluation.store.facts import FactStore
 from services.evaluation.store.tallies import TallyReads
 from services.runtime.uow import UnitOfWork
@@ -18,14 +21,41 @@ Replayed = tuple[CloudEvent[Any], str | None]
 
 
 async def project(uow: UnitOfWork, events: Sequence[CloudEvent[Any]]) -> None:
-    """Merge what each new event says into the projection, in one transaction (a batch or one event)."""
+    """Merge what each new event says into the projection, in one transaction (a batch or one event).
+
+    A batch mixes dispatch's event types as they came; each dispatched task is also kept once (记录派发), counted
+    per assignee.
+    """
     async with uow:
         fresh = uow.unhandled({event.id: event for event in events})
         rows: list[FactRow] = []
+        tasks: list[TaskAssigned] = []
         for event in fresh.values():
+            if isinstance(event.data, TaskAssigned):
+                tasks.append(_assigned(uow, event.id, event.data))
             rows += fact_rows(event, trace_id=uow.trace_id(event.id))
         await uow.repository(FactStore).apply(rows)
+        if tasks:
+            await uow.repository(EvaluationStore).record_assignments([_assignment(task) for task in tasks])
         await uow.commit()  # also when nothing was new: the inbox claims mark the events handled
+
+
+def _assigned(uow: UnitOfWork, event_id: uuid.UUID, task: TaskAssigned) -> TaskAssigned:
+    attributes = {"linkage.case_id": str(task.case_id), "linkage.assignee": task.assignee_code}
+    uow.annotate(event_id, {**attributes, "linkage.item_code": task.item_code})
+    return task
+
+
+def _assignment(task: TaskAssigned) -> dict[str, Any]:
+    return {
+        "task_id": task.task_id,
+        "case_id": task.case_id,
+        "assignee_code": task.assignee_code,
+        "role": task.role,
+        "item_code": task.item_code,
+        "street_code": task.street_code,
+        "assigned_at": task.assigned_at,
+    }
 
 
 async def rebuild(uow: UnitOfWork, replayed: AsyncIterator[Sequence[Replayed]]) -> int:
