@@ -34,6 +34,7 @@ class Grid:
     street: str
     code: str
     workers: tuple[str, str]
+    owner: str
 
     async def report(self) -> dict[str, Any]:
         source_id = unique("sc")
@@ -89,7 +90,11 @@ async def grid(nats_url: str, database_url: str) -> AsyncIterator[Grid]:
         }
         registered = await client.put(f"/grids/{code}/workers", json=roster, headers=bearer(f"street:{street}"))
         assert registered.status_code == 200, registered.text
-        yield Grid(client, nats_url, item, street, code, workers)
+        yield Grid(client, nats_url, item, street, code, workers, owner)
+
+
+def _where(refused: httpx.Response) -> str:
+    return ".".join(str(part) for part in refused.json()["detail"][0]["loc"][-3:])
 
 
 def _worker_task(case: dict[str, Any], workers: tuple[str, str]) -> dict[str, Any]:
@@ -154,3 +159,30 @@ async def test_the_register_of_grid_workers_gives_each_active_worker_a_nats_user
     users = {org.user for org in nats_config.organisations_of({"organisations": [], "grid_workers": rows})}
     assert {f"worker-{w}" for w in grid.workers} <= users
     assert f"worker-{dropped}" not in users
+
+
+async def test_a_worker_code_that_is_an_organisations_or_another_grids_is_refused_and_nothing_written(
+    grid: Grid,
+) -> None:
+    street = bearer(f"street:{grid.street}")
+    other = unique("grid")
+    async with bus(grid.nats_url) as (_, js):
+        await publish(js, GridMapped(grid_code=other, street_code=grid.street, version=1))
+
+    async def mapped() -> bool:
+        return (await grid.client.get(f"/grids/{other}/workers", headers=street)).status_code == 200
+
+    await eventually(mapped)
+    before = (await grid.client.get(f"/grids/{grid.code}/workers", headers=street)).json()
+    for clash in (grid.owner, grid.street):  # the department's or the street's own code: its tasks' subject
+        roster = {"workers": [{"worker_code": unique("wgy"), "name": "赵六"}, {"worker_code": clash, "name": "钱七"}]}
+        refused = await grid.client.put(f"/grids/{grid.code}/workers", json=roster, headers=street)
+        assert (refused.status_code, _where(refused)) == (422, "workers.1.worker_code")
+    taken = {"workers": [{"worker_code": grid.workers[0], "name": "张敏"}]}
+    refused = await grid.client.put(f"/grids/{other}/workers", json=taken, headers=street)
+    assert (refused.status_code, _where(refused)) == (422, "workers.0.worker_code")
+    assert grid.code in refused.json()["detail"][0]["msg"]
+    assert (await grid.client.get(f"/grids/{grid.code}/workers", headers=street)).json() == before
+    assert (await grid.client.get(f"/grids/{other}/workers", headers=street)).json() == []
+    hidden = await grid.client.put(f"/grids/{grid.code}/workers", json=taken, headers=bearer("street:other"))
+    assert hidden.status_code == 404  # another street's grid: not found before any clash is told

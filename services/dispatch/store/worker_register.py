@@ -3,6 +3,8 @@ each active worker a NATS user of its own."""
 
 from __future__ import annotations
 
+from collections.abc import Sequence
+
 import sqlalchemy as sa
 from sqlalchemy.ext.asyncio import AsyncSession
 
@@ -26,3 +28,10 @@ class WorkerRegister:
         )
         rows = await self.session.execute(query)
         return [GridWorker(r.worker_code, r.grid_code, r.name, r.active, r.load, r.last_assigned_at) for r in rows]
+
+    async def grids_of(self, codes: Sequence[str]) -> dict[str, str]:
+        """The grid each of ``codes`` is registered in, for those on record."""
+        query = sa.select(grid_workers.c.worker_code, grid_workers.c.grid_code).where(
+            grid_workers.c.worker_code.in_(list(codes))
+        )
+        return {row.worker_code: row.grid_code for row in await self.session.execute(query)}
