@@ -16,8 +16,6 @@ import statistics
 from dataclasses import dataclass
 from pathlib import Path
 
-import pytest
-
 ROOT = Path(__file__).resolve().parents[2]
 TREES = ("services", "contracts")
 MEDIAN_BAR = 5
