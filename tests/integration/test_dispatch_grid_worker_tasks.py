@@ -186,3 +186,16 @@ async def test_a_worker_code_that_is_an_organisations_or_another_grids_is_refuse
     assert (await grid.client.get(f"/grids/{other}/workers", headers=street)).json() == []
     hidden = await grid.client.put(f"/grids/{grid.code}/workers", json=taken, headers=bearer("street:other"))
     assert hidden.status_code == 404  # another street's grid: not found before any clash is told
+
+
+async def test_a_grid_worker_reads_the_case_behind_its_own_task_and_no_other(grid: Grid) -> None:
+    case = await grid.report()
+    task = _worker_task(case, grid.workers)
+    (other,) = [w for w in grid.workers if w != task["assignee_code"]]
+    me, them = bearer(f"gridworker:{task['assignee_code']}"), bearer(f"gridworker:{other}")
+    read = await grid.client.get(f"/cases/{case['id']}", headers=me)
+    assert read.status_code == 200, read.text
+    assert read.json()["id"] == case["id"]
+    assert (await grid.client.get(f"/cases/{case['id']}/timeline", headers=me)).status_code == 200
+    assert (await grid.client.get(f"/cases/{case['id']}", headers=them)).status_code == 403
+    assert (await grid.client.get(f"/cases/{case['id']}/timeline", headers=them)).status_code == 403

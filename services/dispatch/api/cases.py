@@ -29,7 +29,7 @@ from services.dispatch.domain.case import Case
 from services.dispatch.domain.records import CaseFilter
 from services.dispatch.service import ArbitrateCase, BlowWhistle, CloseCase
 from services.runtime.auth import Principal
-from services.runtime.deps import Office, OfficeOrOperator, Reporter, Staff, StreetOrOffice
+from services.runtime.deps import Office, OfficeOrOperator, Reporter, Staff, StreetOrOffice, TaskHolder
 from services.runtime.deps import UowDep as Uow
 from services.runtime.errors import Forbidden
 
@@ -63,7 +63,7 @@ async def search(
     "/cases/{case_id}",
     summary="A case with its tasks and why they went where they went: the office's, its street's, its assignees'",
 )
-async def get_case(case_id: uuid.UUID, uow: Uow, principal: Staff) -> CasePublic:
+async def get_case(case_id: uuid.UUID, uow: Uow, principal: TaskHolder) -> CasePublic:
     return CasePublic.model_validate(await _inside(uow, case_id, principal))
 
 
@@ -71,7 +71,7 @@ async def get_case(case_id: uuid.UUID, uow: Uow, principal: Staff) -> CasePublic
     "/cases/{case_id}/timeline",
     summary="案件时间线: every step of a case, who, when, why, trace id: the office's, its street's, its assignees'",
 )
-async def get_timeline(case_id: uuid.UUID, uow: Uow, principal: Staff) -> list[TimelineEntry]:
+async def get_timeline(case_id: uuid.UUID, uow: Uow, principal: TaskHolder) -> list[TimelineEntry]:
     await _inside(uow, case_id, principal)
     return [TimelineEntry.model_validate(entry) for entry in await service.case_timeline(uow, case_id)]
 
