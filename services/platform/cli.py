@@ -176,7 +176,7 @@ def _run_platform(stack: ExitStack, args: argparse.Namespace) -> None:
         for line in evaluation_demo_replay.run(evaluation, nats.url("dispatch"), env["LINKAGE_JWT_SECRET"]):
             _say(line)
     office = mint_token(env["LINKAGE_JWT_SECRET"], subject="linkage-up", roles=["office"], ttl_s=300)
-    nats.follow_catalog(services.spec("catalog").url, token=office, say=_say)
+    nats.follow_catalog(services.spec("catalog").url, token=office, say=_say, workers=services.spec("dispatch").url)
     _print_summary(
         services, nats_url=nats.servers, nodes=nats.nodes, database_url=database.admin_url, data_dir=data_dir
     )

@@ -51,11 +51,12 @@ class UpNats:
         if self.accounts is not None:
             nats_config_up.provision(self.accounts, self.servers, replicas=self.replicas)
 
-    def follow_catalog(self, catalog_url: str, *, token: str, say: Say) -> None:
-        """Accounts for the organisations catalog's register names now, when they are others than at start."""
+    def follow_catalog(self, catalog_url: str, *, token: str, say: Say, workers: str | None = None) -> None:
+        """Accounts for the organisations catalog's register names now (and the grid workers dispatch at
+        ``workers`` has registered), when they are others than at start."""
         if self.accounts is None:
             return
-        updated = nats_config_up.accounts_from_catalog(self.accounts, catalog_url, token=token)
+        updated = nats_config_up.accounts_from_catalog(self.accounts, catalog_url, token=token, workers=workers)
         if updated is None:
             return
         say(f"NATS users for the register's {len(updated.orgs)} departments, streets and agencies")
