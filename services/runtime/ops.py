@@ -100,7 +100,7 @@ async def replay_dead_letter(
     if letter is None:
         raise NotFound(f"no dead letter {dead_letter_id}", field="dead_letter_id", location="path")
     try:
-        await _handler(kit, letter)(letter.body)
+        await _handler(kit, letter)(letter.body, letter.subject)  # the subject picks the contract
     except Exception as error:
         await _audit_replay(kit, operator, letter, error=error)
         raise Conflict(f"replay failed again: {error}", field="dead_letter_id", location="path") from error
@@ -108,7 +108,7 @@ async def replay_dead_letter(
     return DeadLetterPublic.of(replace(letter, replayed_at=now))
 
 
-def _handler(kit: ServiceKit, letter: DeadLetter) -> Callable[[bytes], Awaitable[None]]:
+def _handler(kit: ServiceKit, letter: DeadLetter) -> Callable[[bytes, str], Awaitable[None]]:
     """What handles a message of the consumer that gave up on it (a lookup error when no consumer here did)."""
     consumer = next((c for c in kit.consumers if c.durable == letter.consumer), None)
     if consumer is None:
