@@ -41,9 +41,10 @@ async def helper(nats_url: str, database_url: str) -> AsyncIterator[tuple[httpx.
         await publish(js, item, source="/linkage/catalog")
         await publish(js, GridMapped(grid_code=grid, street_code=street, version=1))
 
-        async def ready() -> bool:
+        async def ready() -> bool:  # the item and the grid come on different durables: wait for both
             services = (await client.get("/open311/v2/services.json")).json()
-            return code in [s["service_code"] for s in services]
+            roster = await client.get(f"/grids/{grid}/workers", headers=bearer("office"))
+            return code in [s["service_code"] for s in services] and roster.status_code == 200
 
         await eventually(ready, timeout=60)
         yield client, code, owner, grid, street

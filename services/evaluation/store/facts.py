@@ -99,8 +99,10 @@ class FactStore:
         by_kind: dict[str, list[dict[str, Any]]] = {}
         for row in rows:
             by_kind.setdefault(row.kind, []).append(row.values)
-        for kind, values in by_kind.items():
-            for batch in rounds(values, MERGES[kind].key):
+        # In MERGES' order, which is clear()'s (case, task, then whistle facts): a live batch and a rebuild's
+        # TRUNCATE take the three tables' locks in one order, so neither can deadlock the other.
+        for kind in (kind for kind in MERGES if kind in by_kind):
+            for batch in rounds(by_kind[kind], MERGES[kind].key):
                 await self.session.execute(UPSERTS[kind], as_arrays(batch))
 
     async def clear(self) -> None:
