@@ -41,7 +41,7 @@ from services.runtime.consumer import declare
 from services.runtime.db import DeadLetterKind
 from services.runtime.kit import ServiceKit
 from services.runtime.uow import UnitOfWork
-from tests.support import bus, publish, settings_env, unique
+from tests.support import bus, eventually, publish, settings_env, unique
 
 pytestmark = pytest.mark.integration
 
@@ -172,8 +172,12 @@ async def test_a_mixed_batch_is_decoded_by_subject_and_handled_in_one_transactio
             [batch] = recorder.batches
             assert [(e.id, type(e.data)) for e in batch] == [(task_id, TaskAssigned), (whistle_id, WhistleBlown)]
             assert recorder.alone == []
-            info = await js.consumer_info(consumer.stream, consumer.durable)
-            assert (info.num_pending, info.num_ack_pending) == (0, 0)
+
+            async def settled() -> bool:  # acks and terms reach the server asynchronously
+                info = await js.consumer_info(consumer.stream, consumer.durable)
+                return (info.num_pending, info.num_ack_pending) == (0, 0)
+
+            await eventually(settled, timeout=10)
         finally:
             await js.delete_consumer(consumer.stream, consumer.durable)
     table = kit.tables.dead_letter
