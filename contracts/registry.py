@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import functools
+
 from contracts.base import IntegrationEvent
 from contracts.events.admission import ADMISSION_EVENTS
 from contracts.events.catalog import (
@@ -85,6 +87,7 @@ CONTRACTS: tuple[type[IntegrationEvent], ...] = (
 )
 
 
+@functools.lru_cache(maxsize=4096)  # subjects are few (a routing token per organisation); asked per message
 def contract_for_subject(subject: str) -> type[IntegrationEvent]:
     """The contract a concrete subject carries (routing tokens allowed)."""
     for contract in CONTRACTS:

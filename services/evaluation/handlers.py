@@ -57,6 +57,7 @@ SUBSCRIPTIONS: tuple[Subscription[Any], ...] = (
         many=on_dispatch_events,
         others=PROJECTED[1:],
         name=DURABLE,
+        idempotent=True,
         replaces=tuple(contract_durable(contract) for contract in PROJECTED),  # a durable per event until 2026-11-29
     ),
 )

@@ -9,6 +9,7 @@ from __future__ import annotations
 import contextlib
 import json
 import logging
+import uuid
 from collections.abc import Awaitable, Callable, Sequence
 from dataclasses import dataclass
 from typing import Any, Generic
@@ -20,7 +21,7 @@ from nats.js.errors import BadRequestError, NotFoundError
 from contracts import STREAMS, CloudEvent, IntegrationEvent, contract_for_subject, decode
 from contracts.envelope import EventT
 from contracts.streams import DUPLICATE_WINDOW_S
-from services.runtime.uow import UnitOfWork
+from services.runtime.uow import InboxKey, UnitOfWork
 
 log = logging.getLogger(__name__)
 
@@ -63,6 +64,10 @@ class Subscription(Generic[EventT]):
     any of them, so such a subscription is a ``Subscription[Any]``."""
     name: str | None = None
     """The durable's name after the service's; needed with ``others`` (the default names the one contract)."""
+    idempotent: bool = False
+    """The handlers' writes give the same rows applied twice or out of order (merges, inserts that skip what is
+    there) and they emit and audit nothing: no inbox claim, which spares an insert per event and a statement per
+    batch. A redelivered event is simply merged again (evaluation's projection)."""
     replaces: tuple[str, ...] = ()
     """Names (after the service's) of durables this one took over: deleted at start-up, or they would keep
     counting pending messages nobody takes."""
@@ -74,6 +79,10 @@ class Subscription(Generic[EventT]):
     @property
     def contracts(self) -> tuple[type[IntegrationEvent], ...]:
         return (self.contract, *self.others)
+
+    def inbox_key(self, durable: str, ids: uuid.UUID | list[uuid.UUID]) -> InboxKey | None:
+        """What the unit of work claims in the inbox for these events: nothing for an idempotent subscription."""
+        return None if self.idempotent else (durable, ids)
 
     def durable(self, service: str) -> str:
         return f"{service}-{self.name or contract_durable(self.contract)}".replace("_", "-")

@@ -68,7 +68,9 @@ class Consumer(Generic[EventT]):
         """Parse and apply one message; raises what the parse or the handler raised (a duplicate is no error)."""
         envelope = self.subscription.decode(body, subject)
         with contextlib.suppress(AlreadyHandled):
-            await self.subscription.handler(envelope, self.uow_factory(inbox_key=(self.durable, envelope.id)))
+            await self.subscription.handler(
+                envelope, self.uow_factory(inbox_key=self.subscription.inbox_key(self.durable, envelope.id))
+            )
 
     async def consume(self, msg: Msg) -> str:
         """Handle one delivery and settle it with JetStream; returns the outcome."""
@@ -131,7 +133,7 @@ class Consumer(Generic[EventT]):
         assert many is not None
         rerun = InPlace(self.watch)
         while True:
-            uow = self.uow_factory(inbox_key=(self.durable, list(events)))
+            uow = self.uow_factory(inbox_key=self.subscription.inbox_key(self.durable, list(events)))
             for event_id, trace in traces.items():
                 uow.follow(event_id, trace)
             try:

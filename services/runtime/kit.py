@@ -36,13 +36,14 @@ from services.runtime.bus import (
 from services.runtime.consumer import Consumer, declare
 from services.runtime.db import PlumbingTables, create_engine, sessionmaker
 from services.runtime.docs import serve_docs_locally
+from services.runtime.heap import settle_heap
 from services.runtime.limits import MIB, BoundBodies
 from services.runtime.migrate import head_revision
 from services.runtime.outage import DatabaseWatch
 from services.runtime.outbox import DEFAULT_MAX_PAYLOAD, OutboxRelay
 from services.runtime.pull import LoopMetrics, PullLoop, Settles
 from services.runtime.settings import RuntimeSettings
-from services.runtime.telemetry import configure_logging, tracer_provider
+from services.runtime.telemetry import configure_logging, records, tracer_provider
 from services.runtime.text import RefuseNul
 from services.runtime.uow import UnitOfWork
 
@@ -200,6 +201,7 @@ class ServiceKit:
         self._start("outbox-relay", self.relay.run())
         for name, job in self._background:
             self._start(name, job())
+        settle_heap()
         self.bus_up.set()
         log.info("%s: bus up with %d consumer(s)", self.name, len(self.consumers))
 
@@ -218,6 +220,7 @@ class ServiceKit:
             self.broker.connection,
             limit=limit,
             tracer=self.tracer_provider.get_tracer("linkage.bus"),
+            recording=records(self.tracer_provider),
             metrics=self.loop_metrics,
             watch=self.watch,
             ack_wait_s=self.settings.ack_wait_s,

@@ -37,6 +37,11 @@ def tracer_provider(service: str, *, otlp_endpoint: str | None, extra: SpanProce
     return provider
 
 
+def records(provider: TracerProvider) -> bool:
+    """Whether spans are recorded (sent somewhere), or only their trace ids carried on."""
+    return provider.sampler is not ALWAYS_OFF
+
+
 def current_trace_id() -> str | None:
     """The W3C trace id of the current span, for timelines, audit rows and logs."""
     span = trace.get_current_span().get_span_context()

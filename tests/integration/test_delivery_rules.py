@@ -92,6 +92,7 @@ def pull_loop(consumer: Any, it: Lane, watch: DatabaseWatch, *, ack_wait_s: floa
         it.client,
         limit=4,
         tracer=NoOpTracerProvider().get_tracer("tests"),
+        recording=False,
         metrics=LoopMetrics(CollectorRegistry()),
         watch=watch,
         ack_wait_s=ack_wait_s,

@@ -20,23 +20,34 @@ from services.runtime.errors import Forbidden
 from tests.fakes import FakeUnitOfWork
 
 
-class FakeEvaluationStore:
-    def __init__(self) -> None:
-        self.assignments: dict[uuid.UUID, dict[str, Any]] = {}
+class FakeFactStore:
+    """Task facts merged by task id, as the projection's storage keeps them (a re-sent event changes nothing)."""
 
-    async def record_assignments(self, rows: list[dict[str, Any]]) -> int:
-        new = [row for row in rows if row["task_id"] not in self.assignments]
-        self.assignments.update((row["task_id"], row) for row in new)
-        return len(new)
+    def __init__(self) -> None:
+        self.rows: list[FactRow] = []
+        self.tasks: dict[uuid.UUID, dict[str, Any]] = {}
+
+    async def apply(self, rows: list[FactRow]) -> None:
+        self.rows += rows
+        for row in rows:
+            if row.kind == "task_assigned":
+                self.tasks.setdefault(row.values["task_id"], {}).update(row.values)
+
+
+class FakeEvaluationStore:
+    """Counts read off the fake's task facts, as ``EvaluationStore`` reads ``task_facts``."""
+
+    def __init__(self, facts: FakeFactStore) -> None:
+        self.facts = facts
 
     async def assignment_counts(
         self, period: Period, assignees: frozenset[str] | None
     ) -> list[tuple[str, TaskRole, int]]:
         first, after = period.bounds()
         counted = Counter(
-            (a["assignee_code"], TaskRole(a["role"]))
-            for a in self.assignments.values()
-            if first <= a["assigned_at"] < after and (assignees is None or a["assignee_code"] in assignees)
+            (t["assignee_code"], TaskRole(t["role"]))
+            for t in self.facts.tasks.values()
+            if first <= t["assigned_at"] < after and (assignees is None or t["assignee_code"] in assignees)
         )
         return [(code, role, n) for (code, role), n in counted.items()]
 
@@ -56,20 +67,17 @@ def task(assignee: str, role: TaskRole, *, task_id: uuid.UUID | None = None) -> 
     )
 
 
-class FakeFactStore:
-    def __init__(self) -> None:
-        self.rows: list[FactRow] = []
-
-    async def apply(self, rows: list[FactRow]) -> None:
-        self.rows += rows
+@pytest.fixture
+def facts() -> FakeFactStore:
+    return FakeFactStore()
 
 
 @pytest.fixture
-def store() -> FakeEvaluationStore:
-    return FakeEvaluationStore()
+def store(facts: FakeFactStore) -> FakeEvaluationStore:
+    return FakeEvaluationStore(facts)
 
 
-async def test_each_task_counts_once_by_role(store: FakeEvaluationStore) -> None:
+async def test_each_task_counts_once_by_role(store: FakeEvaluationStore, facts: FakeFactStore) -> None:
     repeated = uuid.uuid4()
     batches = (
         [task("cgj", TaskRole.PRIMARY, task_id=repeated)],
@@ -77,9 +85,9 @@ async def test_each_task_counts_once_by_role(store: FakeEvaluationStore) -> None
         [task("scjg", TaskRole.PRIMARY)],
     )
     for events in batches:
-        uow = FakeUnitOfWork({EvaluationStore: store, FactStore: FakeFactStore()})
+        uow = FakeUnitOfWork({FactStore: facts})
         await service.project(uow, [envelop(event, source="/linkage/dispatch") for event in events])
-        assert uow.commits == 1  # a known task still commits: the inbox claim marks the event handled
+        assert uow.commits == 1
     definition, counts = await service.tasks_assigned(
         FakeUnitOfWork({EvaluationStore: store}),
         Period(date(2026, 11, 25), date(2026, 11, 25)),

@@ -11,7 +11,6 @@ from contracts.events.dispatch import TaskAssigned
 from services.evaluation.domain.facts import FactRow, Facts, fact_rows
 from services.evaluation.domain.figures import Figure, tallied
 from services.evaluation.domain.periods import Period
-from services.evaluation.store import EvaluationStore
 from services.evaluation.store.facts import FactStore
 from services.evaluation.store.tallies import TallyReads
 from services.runtime.uow import UnitOfWork
@@ -23,39 +22,23 @@ Replayed = tuple[CloudEvent[Any], str | None]
 async def project(uow: UnitOfWork, events: Sequence[CloudEvent[Any]]) -> None:
     """Merge what each new event says into the projection, in one transaction (a batch or one event).
 
-    A batch mixes dispatch's event types as they came; each dispatched task is also kept once (记录派发), counted
-    per assignee.
+    A batch mixes dispatch's event types as they came. The merges are idempotent (store/facts.py), so the
+    subscription claims nothing in the inbox: a redelivered event is merged again to the same rows. Each
+    dispatched task is one task fact, which is also what 派发任务数 counts.
     """
     async with uow:
-        fresh = uow.unhandled({event.id: event for event in events})
         rows: list[FactRow] = []
-        tasks: list[TaskAssigned] = []
-        for event in fresh.values():
+        for event in events:
             if isinstance(event.data, TaskAssigned):
-                tasks.append(_assigned(uow, event.id, event.data))
+                _annotate(uow, event.id, event.data)
             rows += fact_rows(event, trace_id=uow.trace_id(event.id))
         await uow.repository(FactStore).apply(rows)
-        if tasks:
-            await uow.repository(EvaluationStore).record_assignments([_assignment(task) for task in tasks])
-        await uow.commit()  # also when nothing was new: the inbox claims mark the events handled
+        await uow.commit()
 
 
-def _assigned(uow: UnitOfWork, event_id: uuid.UUID, task: TaskAssigned) -> TaskAssigned:
+def _annotate(uow: UnitOfWork, event_id: uuid.UUID, task: TaskAssigned) -> None:
     attributes = {"linkage.case_id": str(task.case_id), "linkage.assignee": task.assignee_code}
     uow.annotate(event_id, {**attributes, "linkage.item_code": task.item_code})
-    return task
-
-
-def _assignment(task: TaskAssigned) -> dict[str, Any]:
-    return {
-        "task_id": task.task_id,
-        "case_id": task.case_id,
-        "assignee_code": task.assignee_code,
-        "role": task.role,
-        "item_code": task.item_code,
-        "street_code": task.street_code,
-        "assigned_at": task.assigned_at,
-    }
 
 
 async def rebuild(uow: UnitOfWork, replayed: AsyncIterator[Sequence[Replayed]]) -> int:

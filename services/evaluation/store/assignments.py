@@ -1,23 +1,13 @@
-"""The dispatched-task counts (派发任务数) and their repository."""
+"""The dispatched-task counts (派发任务数), read off the projection's task facts."""
 
 from __future__ import annotations
-
-from collections.abc import Sequence
-from typing import Any
 
 import sqlalchemy as sa
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from contracts.events.dispatch import TaskRole
 from services.evaluation.domain import Period
-from services.evaluation.store.tables import assignments
-from services.runtime.db import as_arrays, insert_rows
-
-_RECORD_ASSIGNMENTS = (
-    insert_rows(assignments, ("task_id", "case_id", "assignee_code", "role", "item_code", "street_code", "assigned_at"))
-    .on_conflict_do_nothing()
-    .returning(assignments.c.task_id)
-)
+from services.evaluation.store.tables import task_facts
 
 
 class EvaluationStore:
@@ -26,24 +16,20 @@ class EvaluationStore:
     def __init__(self, session: AsyncSession) -> None:
         self.session = session
 
-    async def record_assignments(self, rows: Sequence[dict[str, Any]]) -> int:
-        """Insert assignments in one statement, skipping tasks already recorded (re-sent events); how many were new."""
-        if not rows:
-            return 0
-        inserted = await self.session.execute(_RECORD_ASSIGNMENTS, as_arrays(rows))
-        return len(inserted.all())
-
     async def assignment_counts(
         self, period: Period, assignees: frozenset[str] | None
     ) -> list[tuple[str, TaskRole, int]]:
-        """(assignee, role, count) of the tasks assigned within ``period`` (None: every assignee)."""
+        """(assignee, role, count) of the tasks assigned within ``period`` (None: every assignee).
+
+        Each task is one row of ``task_facts`` however often its events came, so each counts once.
+        """
         first, after = period.bounds()
         query = (
-            sa.select(assignments.c.assignee_code, assignments.c.role, sa.func.count().label("tasks"))
-            .where(assignments.c.assigned_at >= first, assignments.c.assigned_at < after)
-            .group_by(assignments.c.assignee_code, assignments.c.role)
+            sa.select(task_facts.c.assignee_code, task_facts.c.role, sa.func.count().label("tasks"))
+            .where(task_facts.c.assigned_at >= first, task_facts.c.assigned_at < after)
+            .group_by(task_facts.c.assignee_code, task_facts.c.role)
         )
         if assignees is not None:
-            query = query.where(assignments.c.assignee_code.in_(assignees))
+            query = query.where(task_facts.c.assignee_code.in_(assignees))
         rows = await self.session.execute(query)
         return [(row.assignee_code, TaskRole(row.role), row.tasks) for row in rows]

@@ -15,21 +15,6 @@ def _at(name: str, *, nullable: bool = True) -> sa.Column[object]:
     return sa.Column(name, sa.DateTime(timezone=True), nullable=nullable)
 
 
-assignments = sa.Table(
-    "assignments",
-    metadata,
-    sa.Column("task_id", UUID(as_uuid=True), primary_key=True),
-    sa.Column("case_id", UUID(as_uuid=True), nullable=False),
-    sa.Column("assignee_code", sa.Text, nullable=False),
-    sa.Column("role", sa.Text, nullable=False),
-    sa.Column("item_code", sa.Text, nullable=False),
-    sa.Column("street_code", sa.Text, nullable=False),
-    sa.Column("assigned_at", sa.DateTime(timezone=True), nullable=False),
-    sa.Column("recorded_at", sa.DateTime(timezone=True), nullable=False, server_default=sa.func.now()),
-    sa.Index("ix_assignments_assignee_assigned_at", "assignee_code", "assigned_at"),
-    sa.Index("ix_assignments_assigned_at", "assigned_at"),
-)
-
 case_facts = sa.Table(
     "case_facts",
     metadata,
