@@ -1,7 +1,8 @@
-"""The pull loop of one durable consumer, on nats-py's public JetStream API.
+"""The pull loop of one durable consumer, on nats-py's connection and JetStream's pull requests (fetch.py).
 
 Ours rather than FastStream's: its public pull subscriber costs throughput, and runs neither our ack
 rules nor our batches (measured side by side: ``python -m bench.pull_loop``, figures in bench/README.md).
+Nor nats-py's ``fetch``, which pays a task per message (fetch.py).
 
 The loop keeps up to ``limit`` messages in hand, fetches again once half of them are done, and wraps each
 message in one consumer span continuing the producer's trace. A consumer that handles batches gets each
@@ -27,17 +28,17 @@ from typing import Any, Protocol
 
 from nats.aio.client import Client
 from nats.aio.msg import Msg
-from nats.js import JetStreamContext
 from opentelemetry import propagate
 from opentelemetry.context import Context, attach, detach
 from opentelemetry.trace import Link, Span, SpanKind, Tracer, set_span_in_context
 from prometheus_client import CollectorRegistry, Counter, Histogram
 
+from services.runtime.fetch import Fetcher
 from services.runtime.outage import DatabaseWatch
 
 log = logging.getLogger(__name__)
 
-FETCH_TIMEOUT_S = 1.0
+FETCH_WAIT_S = 1.0
 RETRY_PAUSE_S = 1.0
 
 
@@ -92,6 +93,7 @@ class PullLoop:
         self.watch = watch
         self.heartbeat_s = ack_wait_s / 3
         self.drain_s = drain_s
+        self.fetcher = Fetcher(connection, stream=consumer.stream, durable=consumer.durable, wait_s=FETCH_WAIT_S)
         self._held: dict[int, tuple[Msg, float]] = {}  # each message in hand (Msg is unhashable) and when it came
         self._running: dict[asyncio.Task[None], int] = {}  # each task and the messages it holds
         self._stopping = asyncio.Event()
@@ -99,11 +101,12 @@ class PullLoop:
     async def run(self) -> None:
         heartbeat = asyncio.create_task(self._heartbeat(), name=f"{self.consumer.durable}-heartbeat")
         try:
-            subscription = await self._bind()
+            await self._start_fetching()
             while not self._stopping.is_set():
-                await self._step(subscription)
+                await self._step()
         finally:
             heartbeat.cancel()
+            await self.fetcher.stop()
             for task in self._running:
                 task.cancel()  # unacked: JetStream redelivers after ack_wait
 
@@ -113,7 +116,7 @@ class PullLoop:
         if self._running:
             await asyncio.wait(list(self._running), timeout=self.drain_s)
 
-    async def _step(self, subscription: JetStreamContext.PullSubscription) -> None:
+    async def _step(self) -> None:
         if not self.watch.up:
             await self._until(self.watch.wait_up())  # an outage: fetch nothing, hold what is in hand
             return
@@ -126,7 +129,7 @@ class PullLoop:
         if busy:
             await self._until(asyncio.wait(list(self._running), return_when=asyncio.FIRST_COMPLETED))
             return
-        fetched = await self._fetch(subscription, self.limit if many else self.limit - in_hand)
+        fetched = await self._fetch(self.limit if many else self.limit - in_hand)
         if many and fetched:
             self._start(self._run_many(fetched), fetched)
         else:
@@ -157,31 +160,28 @@ class PullLoop:
 
         task.add_done_callback(settled)
 
-    async def _bind(self) -> JetStreamContext.PullSubscription:
-        js = self.connection.jetstream()
+    async def _start_fetching(self) -> None:
         while True:
             try:
-                return await js.pull_subscribe_bind(durable=self.consumer.durable, stream=self.consumer.stream)
+                return await self.fetcher.start()
             except Exception as error:  # reconnecting: nats-py retries forever underneath
-                log.warning("%s: cannot bind yet (%r); retrying", self.consumer.durable, error)
+                log.warning("%s: cannot subscribe yet (%r); retrying", self.consumer.durable, error)
                 await asyncio.sleep(RETRY_PAUSE_S)
 
-    async def _fetch(self, subscription: JetStreamContext.PullSubscription, count: int) -> list[Msg]:
+    async def _fetch(self, count: int) -> list[Msg]:
         try:
-            messages: list[Msg] = await subscription.fetch(count, timeout=FETCH_TIMEOUT_S)
-        except TimeoutError:  # nothing to fetch; nats.errors.TimeoutError and the builtin one nats-py raises
-            return []
+            return await self.fetcher.fetch(count)
         except Exception as error:  # disconnected, or a stream whose leader is being elected: try again
             log.debug("%s: fetch failed (%r)", self.consumer.durable, error)
             await asyncio.sleep(RETRY_PAUSE_S)
             return []
-        return messages
 
     async def _heartbeat(self) -> None:
         while True:
             await asyncio.sleep(self.heartbeat_s)
             due = asyncio.get_running_loop().time() - self.heartbeat_s
-            for msg in [msg for msg, since in self._held.values() if since <= due]:
+            waiting = [msg for msg, since in self._held.values() if since <= due] + list(self.fetcher.in_hand())
+            for msg in waiting:
                 with contextlib.suppress(Exception):  # a lost connection: the message is redelivered, no harm
                     await msg.in_progress()
 
