@@ -78,7 +78,8 @@ async def test_with_nothing_there_a_fetch_waits_for_the_first_message(nats_url: 
         await asyncio.sleep(0.2)
         await publish(js, name, 3)
         taken = await asyncio.wait_for(later, 2.0)
-        assert 1 <= len(taken) <= 3 and taken[0].data.decode() == "第0件"
+        assert 1 <= len(taken) <= 3
+        assert taken[0].data.decode() == "第0件"
         assert len(taken) + len(await it.fetch(10)) == 3
 
 
@@ -88,7 +89,7 @@ async def test_a_late_delivery_is_kept_for_the_next_fetch(nats_url: str) -> None
         # a request the fetcher did not make (as if abandoned): its deliveries reach the fetcher's inbox
         await client.publish(
             f"$JS.API.CONSUMER.MSG.NEXT.{name}.reader", b'{"batch": 2, "no_wait": true}', reply=f"{it._inbox}.0"
-        )  # noqa: SLF001 - the inbox a stale request answered to
+        )  # the inbox a stale request answered to
         await asyncio.sleep(0.3)
         assert [m.data.decode() for m in it.in_hand()] == ["第0件", "第1件"]
         assert [m.data.decode() for m in await it.fetch(5)] == ["第0件", "第1件"]
