@@ -1,6 +1,7 @@
 """``linkage up --demo``'s evaluation part on a real NATS and Postgres, against evaluation served over HTTP:
 a (smaller) year of dispatch's events projected, ratings both ways, every kind of scorecard with content, a
-confirmed finding with its letter, and a second run that changes nothing."""
+confirmed finding with its letter, findings for some organisations but far from all (thresholds scale with the
+year and each organisation's volume), and a second run that changes nothing."""
 
 from __future__ import annotations
 
@@ -79,6 +80,10 @@ async def test_the_demo_year_fills_every_scorecard_and_raises_a_finding(evaluati
         mine = [f for f in findings if f["start"] == str(start) and f["end"] == str(end)]
         confirmed = [f for f in mine if f["status"] == "confirmed"]
         assert [f["org_code"] for f in confirmed] == ["zjj"]
+        organisations = {s.department for s in scenarios} | set(streets)
+        flagged = {f["org_code"] for f in mine} & organisations
+        assert ("zjj", "repeated_overdue") in {(f["org_code"], f["situation"]) for f in mine}
+        assert len(flagged) <= len(organisations) // 3, flagged  # thresholds scale with the year and the volume
         letter = await http.get(confirmed[0]["letter"], headers=office)
         assert "依单履职问责告知书" in letter.text
         ratings = (await http.get("/ratings", params=period, headers=office)).json()

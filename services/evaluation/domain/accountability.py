@@ -3,6 +3,12 @@
 The report names 7 situations (不依单履职的7种情形) and 6 methods (6种问责方式) without listing them; these are
 this platform's documented defaults (DOMAIN.md), kept as data: a situation's threshold, and rules mapping how
 far over it an organisation went to the method proposed. The office confirms or dismisses each proposal.
+
+A threshold scales with the period and the organisation: ``per_month`` occurrences for every 30 days of the
+period (a year needs about 12 months' worth), and, where the situation has a base, at least ``share`` of the
+organisation's relevant volume (overdue tasks among the tasks due, say), so a department handling thousands
+of tasks is not flagged for the handful a small one would be. A finding's threshold is the larger of the two.
+The ``per_month`` counts are the ones once applied to a period of any length, so a month is judged as before.
 """
 
 from __future__ import annotations
@@ -11,47 +17,85 @@ from dataclasses import dataclass
 
 from services.runtime.errors import Conflict
 
+MONTH_DAYS = 30
+"""The days of period one ``per_month`` count is for."""
 
-@dataclass(frozen=True)
+
+@dataclass(frozen=True, kw_only=True)
 class Situation:
-    """情形: ``threshold`` occurrences in a period make a finding; ``detected`` is False for one raised by hand."""
+    """情形: at least ``threshold(...)`` occurrences in a period make a finding; ``detected`` is False for one
+    raised by hand (by the office)."""
 
     key: str
     name: str
     evidence: str
-    threshold: int
+    per_month: float
+    share: float | None = None
+    base: str | None = None
     detected: bool = True
+
+    def threshold(self, *, days: float, base: int | None = None) -> float:
+        """The occurrences that make a finding over ``days`` days in an organisation with ``base`` relevant items."""
+        by_time = self.per_month * days / MONTH_DAYS
+        by_share = self.share * base if self.share is not None and base is not None else 0.0
+        return max(by_time, by_share, 1.0)
 
 
 SITUATIONS: tuple[Situation, ...] = (
     Situation(
-        "not_acting",
-        "不履行清单职责 (not acting on a listed duty)",
-        "primary tasks due, never signed for, done or returned",
-        2,
+        key="not_acting",
+        name="不履行清单职责 (not acting on a listed duty)",
+        evidence="primary tasks due, never signed for, done or returned",
+        per_month=1,
+        share=0.05,
+        base="primary tasks due in the period",
     ),
     Situation(
-        "pushing_work",
-        "向街道转嫁清单外工作 (pushing unlisted work onto streets)",
-        "raised by the office from admission records",
-        1,
+        key="pushing_work",
+        name="向街道转嫁清单外工作 (pushing unlisted work onto streets)",
+        evidence="raised by the office from admission records",
+        per_month=1,
         detected=False,
     ),
     Situation(
-        "shirking", "无依据退回推诿 (returning a case without grounds)", "second or later returns of the same case", 2
-    ),
-    Situation("repeated_overdue", "多次超期办理 (repeated overdue)", "tasks overdue for handling", 3),
-    Situation(
-        "false_closure", "虚假办结 (false closure found at verification)", "cases sent back at verification (返工)", 2
-    ),
-    Situation(
-        "whistle_no_report", "吹哨不报到 (not reporting in after a whistle)", "summons not reported in on time", 2
+        key="shirking",
+        name="无依据退回推诿 (returning a case without grounds)",
+        evidence="second or later returns of the same case",
+        per_month=2,
+        share=0.05,
+        base="tasks assigned in the period",
     ),
     Situation(
-        "dissatisfaction",
-        "群众持续不满意 (persistent dissatisfaction)",
-        "cases rated dissatisfied, over 10% of rated",
-        3,
+        key="repeated_overdue",
+        name="多次超期办理 (repeated overdue)",
+        evidence="tasks overdue for handling",
+        per_month=3,
+        share=0.10,
+        base="tasks due in the period",
+    ),
+    Situation(
+        key="false_closure",
+        name="虚假办结 (false closure found at verification)",
+        evidence="cases sent back at verification (返工)",
+        per_month=2,
+        share=0.10,
+        base="cases first verified in the period",
+    ),
+    Situation(
+        key="whistle_no_report",
+        name="吹哨不报到 (not reporting in after a whistle)",
+        evidence="summons not reported in on time",
+        per_month=1,
+        share=0.20,
+        base="summons due to report in during the period",
+    ),
+    Situation(
+        key="dissatisfaction",
+        name="群众持续不满意 (persistent dissatisfaction)",
+        evidence="cases rated dissatisfied",
+        per_month=3,
+        share=0.10,
+        base="cases rated in the period",
     ),
 )
 SITUATION = {s.key: s for s in SITUATIONS}
@@ -98,11 +142,20 @@ RULES: tuple[Rule, ...] = (
 """The default rules; the most severe method whose rule holds is proposed. The office may still dismiss it."""
 
 
-def propose(situation: str, occurrences: int) -> str | None:
-    """The method the rules propose for ``occurrences`` of ``situation``; None below its threshold."""
-    threshold = SITUATION[situation].threshold
-    held = [r.method for r in RULES if r.situation in ("*", situation) and occurrences >= r.times * threshold]
+def propose(situation: str, occurrences: int, *, threshold: float | None = None) -> str | None:
+    """The method the rules propose for ``occurrences`` of ``situation`` against ``threshold`` (by default a
+    month's count, with no base); None below it."""
+    at = SITUATION[situation].per_month if threshold is None else threshold
+    held = [r.method for r in RULES if r.situation in ("*", situation) and occurrences >= r.times * at]
     return max(held, key=lambda key: METHOD[key].severity) if held else None
+
+
+def method_by_hand(situation: str, chosen: str | None) -> str:
+    """The method of a finding the office raises by hand: its choice, else the rules' proposal for one
+    threshold's worth, else the least severe."""
+    if chosen is not None:
+        return chosen
+    return propose(situation, 1, threshold=1) or min(METHODS, key=lambda m: m.severity).key
 
 
 PROPOSED, CONFIRMED, DISMISSED, RESPONDED, APPEALED = "proposed", "confirmed", "dismissed", "responded", "appealed"

@@ -1,19 +1,21 @@
-"""依单履职问责: detectors propose findings, the office confirms or dismisses them, a confirmed one becomes a
-notification letter (告知书), and the organisation responds or appeals by its deadline. Evented and audited."""
+"""依单履职问责: detectors propose findings (the office raises by hand the ones they cannot see), the office
+confirms or dismisses them, a confirmed one becomes a notification letter (告知书), and the organisation responds
+or appeals by its deadline. Evented and audited."""
 
 from __future__ import annotations
 
 import uuid
 from dataclasses import dataclass, replace
 from datetime import datetime, timedelta
+from typing import Any
 
 from contracts.events.evaluation import AccountabilityChanged, AccountabilityOpened, LetterIssued
-from services.evaluation.domain.accountability import CONFIRMED, PROPOSED, RESPONSE_DAYS, transition
+from services.evaluation.domain.accountability import CONFIRMED, PROPOSED, RESPONSE_DAYS, method_by_hand, transition
 from services.evaluation.domain.detectors import Detected, detect
 from services.evaluation.domain.periods import Period
 from services.evaluation.service.projection import load_facts
 from services.evaluation.store.findings import Finding, FindingStore
-from services.runtime.errors import Forbidden, NotFound, Rejected
+from services.runtime.errors import Conflict, Forbidden, NotFound, Rejected
 from services.runtime.uow import UnitOfWork
 
 
@@ -27,12 +29,25 @@ class Decision:
     at: datetime
 
 
+@dataclass(frozen=True)
+class RaiseFinding:
+    """The office raises a finding by hand, for a situation the detectors cannot see (向街道转嫁清单外工作, told by
+    admission's records) or one they missed; ``method`` None takes the rules' proposal."""
+
+    org_code: str
+    situation: str
+    period: Period
+    method: str | None
+    summary: str
+    evidence: tuple[dict[str, Any], ...]
+
+
 def letter_path(finding_id: uuid.UUID) -> str:
     return f"/findings/{finding_id}/letter.html"
 
 
 def _finding(d: Detected, period: Period, now: datetime) -> Finding:
-    evidence = {"occurrences": d.occurrences, "items": list(d.evidence)}
+    evidence = {"occurrences": d.occurrences, "threshold": d.threshold, "base": d.base, "items": list(d.evidence)}
     values = (d.org_code, d.situation, d.method, PROPOSED, period.start, period.end, evidence, now)
     return Finding(uuid.uuid4(), *values)
 
@@ -43,10 +58,30 @@ async def detect_findings(uow: UnitOfWork, period: Period, *, now: datetime) -> 
     async with uow:
         new = await uow.repository(FindingStore).add_new([_finding(d, period, now) for d in detected])
         for f in new:
-            await uow.emit(_opened(f), about=str(f.finding_id))
-            await uow.audit(action="finding.proposed", entity=f"finding:{f.finding_id}", after=_audited(f))
+            await _announce(uow, f)
         await uow.commit()
     return new
+
+
+async def raise_finding(uow: UnitOfWork, raised: RaiseFinding, *, now: datetime) -> Finding:
+    """The office raises a finding by hand: proposed, announced and audited as a detected one is."""
+    evidence = {"occurrences": len(raised.evidence), "items": list(raised.evidence)}
+    method = method_by_hand(raised.situation, raised.method)
+    p = raised.period
+    values = (raised.org_code, raised.situation, method, PROPOSED, p.start, p.end, evidence, now)
+    finding = Finding(uuid.uuid4(), *values, source="office", summary=raised.summary)
+    async with uow:
+        if not await uow.repository(FindingStore).add_new([finding]):
+            message = f"{raised.org_code} already has a {raised.situation} finding for {p.start}..{p.end}"
+            raise Conflict(message, field="situation")
+        await _announce(uow, finding)
+        await uow.commit()
+    return finding
+
+
+async def _announce(uow: UnitOfWork, f: Finding) -> None:
+    await uow.emit(_opened(f), about=str(f.finding_id))
+    await uow.audit(action="finding.proposed", entity=f"finding:{f.finding_id}", after=_audited(f))
 
 
 def _opened(f: Finding) -> AccountabilityOpened:
@@ -63,7 +98,7 @@ def _opened(f: Finding) -> AccountabilityOpened:
 
 
 def _audited(f: Finding) -> dict[str, object]:
-    return {"status": f.status, "situation": f.situation, "method": f.method, "reason": f.reason}
+    return {"status": f.status, "situation": f.situation, "method": f.method, "reason": f.reason, "source": f.source}
 
 
 async def _locked(uow: UnitOfWork, finding_id: uuid.UUID) -> Finding:

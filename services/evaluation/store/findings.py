@@ -30,6 +30,10 @@ class Finding:
     reason: str | None = None
     respond_by: datetime | None = None
     response: dict[str, Any] | None = None
+    source: str = "detector"
+    """Who raised it: ``detector`` or ``office`` (by hand, e.g. 向街道转嫁清单外工作)."""
+    summary: str | None = None
+    """The office's account of a finding it raised by hand."""
 
 
 class FindingStore:

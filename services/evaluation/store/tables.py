@@ -107,5 +107,7 @@ findings = sa.Table(
     sa.Column("reason", sa.Text),
     _at("respond_by"),
     sa.Column("response", JSONB),
+    sa.Column("source", sa.Text, nullable=False, server_default="detector"),
+    sa.Column("summary", sa.Text),
     sa.UniqueConstraint("org_code", "situation", "period_start", "period_end", name="uq_findings_org_situation"),
 )
