@@ -30,7 +30,17 @@ from nats.aio.client import Client
 from nats.aio.msg import Msg
 from opentelemetry import propagate
 from opentelemetry.context import Context, attach, detach
-from opentelemetry.trace import Link, Span, SpanKind, Tracer, set_span_in_context
+from opentelemetry.sdk.trace.id_generator import RandomIdGenerator
+from opentelemetry.trace import (
+    Link,
+    NonRecordingSpan,
+    Span,
+    SpanContext,
+    SpanKind,
+    Tracer,
+    get_current_span,
+    set_span_in_context,
+)
 from prometheus_client import CollectorRegistry, Counter, Histogram
 
 from services.runtime.fetch import Fetcher
@@ -39,6 +49,7 @@ from services.runtime.outage import DatabaseWatch
 log = logging.getLogger(__name__)
 
 FETCH_WAIT_S = 1.0
+IDS = RandomIdGenerator()
 RETRY_PAUSE_S = 1.0
 
 
@@ -189,12 +200,16 @@ class PullLoop:
         """The message's trace: a consumer span continuing the producer's, from the message headers.
 
         With spans unrecorded (nowhere to send them) no span is made: the producer's context as it came
-        carries the same trace id onward, at a fraction of a span's cost per message.
+        carries the same trace id onward, at a fraction of a span's cost per message. A message that came
+        without one (published by hand, or by a client that does not trace) starts a trace of its own.
         """
         headers = msg.headers or {}
         context = propagate.extract(headers)
         if not self.recording:
-            return context, None
+            if get_current_span(context).get_span_context().is_valid:
+                return context, None
+            root = SpanContext(IDS.generate_trace_id(), IDS.generate_span_id(), is_remote=False)
+            return set_span_in_context(NonRecordingSpan(root), context), None
         attributes = {
             "messaging.system": "nats",
             "messaging.destination.name": msg.subject,
