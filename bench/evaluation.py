@@ -185,9 +185,9 @@ def show(results: dict[str, Any]) -> None:
         f"p50 {healthz['p50_ms']:.1f} / p99 {healthz['p99_ms']:.1f} ms"
     )
     cps = intake["throughput_cps"]
+    on, off = (", ".join(f"{x:.0f}" for x in cps[side]) for side in ("evaluation_on", "evaluation_off"))
     print(
-        f"flat-out intake, cases/s: evaluation on {cps['evaluation_on']:.0f}, off {cps['evaluation_off']:.0f}, "
-        f"on again {cps['evaluation_on_again']:.0f}; on/off {intake['ratio_on_to_off']} "
+        f"flat-out intake, cases/s: evaluation on {on}; off {off}; mean on ÷ mean off {intake['ratio_on_to_off']} "
         f"(target >= {TARGETS['intake_ratio']}): {'ok' if ok['intake_ratio'] else 'UNDER TARGET'}"
     )
     print(f"  evaluation's consumer lag (peak events, drain after the phase): {intake['evaluation_lag']}")

@@ -2,17 +2,19 @@
 
 Method: the pipeline bench's own flat-out phase (``bench.runner``: cases onto ``intake.case.reported.v1``,
 dispatch, each department's durable pull consumer; throughput = cases delivered ÷ first send to last
-receipt) is run three times on the five services: with evaluation running, with evaluation stopped, and with
-evaluation started again. Evaluation runs in a process group of its own so it can be stopped alone. While
-evaluation runs, its durable consumers on DISPATCH are sampled every 0.25 s (pending + unacknowledged): the
-peak is the lag it reached, and the time from the phase's end until the lag is zero is its drain.
-The ratio is the mean of the two "on" phases ÷ the "off" phase (target ≥ 0.9).
+receipt) is run five times on the five services, alternating: evaluation running, stopped, running again
+(a fresh process), stopped, running. Evaluation runs in a process group of its own so it can be stopped
+alone. While it runs, its durable consumer on DISPATCH is sampled every 0.25 s (pending + unacknowledged):
+the peak is the lag it reached, and the time from the phase's end until the lag is zero is its drain.
+The ratio is the mean of the three "on" phases ÷ the mean of the two "off" phases (target ≥ 0.9): a phase of a
+few seconds on two shared cores swings by several per cent, and alternating spreads any drift over both sides.
 """
 
 from __future__ import annotations
 
 import asyncio
 import contextlib
+import statistics
 import time
 from collections.abc import AsyncIterator
 from dataclasses import dataclass, field
@@ -33,6 +35,8 @@ from services.platform.supervisor import on_free_ports
 SAMPLE_S = 0.25
 DRAIN_PATIENCE_S = 120.0
 TARGET_RATIO = 0.9
+ROUNDS = 3
+"""Phases with evaluation running; one fewer without it, in between."""
 INTAKE = ("INTAKE",)
 
 
@@ -104,22 +108,30 @@ async def measure(platform: Platform, infra: Infra, monitor: Monitor, plan: Plan
         ]
         async with running(*receivers):
             await prepare_platform(platform, s)
-            on, lag = await with_evaluation(s, "flat_out_evaluation_on")
-            await asyncio.to_thread(platform.stop, "evaluation")
-            off = await flat_out(s, "flat_out_evaluation_off")
-            await s.purge(("DISPATCH",))  # evaluation's backlog, which nobody is there to take
-            await asyncio.to_thread(platform.add_replica, "evaluation", "evaluation-again")
-            again, lag_again = await with_evaluation(s, "flat_out_evaluation_on_again")
-    return summary([on, off, again], [lag, lag_again])
+            on, off, lags = [], [], []
+            evaluation = "evaluation"
+            for round_ in range(1, ROUNDS + 1):
+                result, lag = await with_evaluation(s, f"flat_out_evaluation_on_{round_}")
+                on.append(result)
+                lags.append(lag)
+                if round_ == ROUNDS:
+                    break
+                await asyncio.to_thread(platform.stop, evaluation)
+                off.append(await flat_out(s, f"flat_out_evaluation_off_{round_}"))
+                await s.purge(("DISPATCH",))  # evaluation's backlog, which nobody is there to take
+                evaluation = f"evaluation-{round_ + 1}"
+                await asyncio.to_thread(platform.add_replica, "evaluation", evaluation)
+    return summary(on, off, lags)
 
 
-def summary(phases: list[PhaseResult], lags: list[Lag]) -> dict[str, Any]:
-    on, off, again = (p.throughput_cps or 0.0 for p in phases)
-    ratio = (on + again) / 2 / off if off else None
+def summary(on: list[PhaseResult], off: list[PhaseResult], lags: list[Lag]) -> dict[str, Any]:
+    on_cps = [p.throughput_cps or 0.0 for p in on]
+    off_cps = [p.throughput_cps or 0.0 for p in off]
+    ratio = statistics.fmean(on_cps) / statistics.fmean(off_cps) if all(off_cps) else None
     return {
-        "throughput_cps": {"evaluation_on": on, "evaluation_off": off, "evaluation_on_again": again},
+        "throughput_cps": {"evaluation_on": on_cps, "evaluation_off": off_cps},
         "ratio_on_to_off": None if ratio is None else round(ratio, 3),
         "target_ratio": TARGET_RATIO,
         "evaluation_lag": [lag.as_json() for lag in lags],
-        "phases": {p.name: p.as_json() for p in phases},
+        "phases": {p.name: p.as_json() for p in sorted([*on, *off], key=lambda p: p.name[-1])},
     }

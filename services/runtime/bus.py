@@ -64,6 +64,12 @@ class Subscription(Generic[EventT]):
     any of them, so such a subscription is a ``Subscription[Any]``."""
     name: str | None = None
     """The durable's name after the service's; needed with ``others`` (the default names the one contract)."""
+    batch: int | None = None
+    """The most messages one batch takes (with ``many``); None: the service's ``consumer_batch_many``. A second
+    batch beside the first gets only what the durable's ``max_ack_pending`` (1000) leaves."""
+    linger_s: float = 0.0
+    """With ``many``: how long a batch that came short waits for more before it is handled. For a read model
+    that may trail by that much: fewer, fuller batches spend less per event on transactions and fetches."""
     idempotent: bool = False
     """The handlers' writes give the same rows applied twice or out of order (merges, inserts that skip what is
     there) and they emit and audit nothing: no inbox claim, which spares an insert per event and a statement per
@@ -75,6 +81,8 @@ class Subscription(Generic[EventT]):
     def __post_init__(self) -> None:
         if self.others and not self.name:
             raise ValueError(f"a subscription over several contracts needs a durable name ({self.contract.TYPE})")
+        if (self.batch is not None or self.linger_s) and self.many is None:
+            raise ValueError(f"batch and linger_s need a batch handler, many= ({self.contract.TYPE})")
 
     @property
     def contracts(self) -> tuple[type[IntegrationEvent], ...]:

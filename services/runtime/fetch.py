@@ -56,10 +56,11 @@ class Fetcher:
         """Messages delivered and not yet fetched (a late answer to an abandoned request): heartbeat them too."""
         return self._arrived
 
-    async def fetch(self, count: int) -> list[Msg]:
-        """Up to ``count`` messages: those there now, else the first to come within ``wait_s`` and any with it."""
+    async def fetch(self, count: int, *, wait: bool = True) -> list[Msg]:
+        """Up to ``count`` messages: those there now, else (``wait``) the first to come within ``wait_s`` and any
+        with it."""
         taken = await self._pull(count, wait_s=None)
-        if not taken:
+        if not taken and wait:
             taken = await self._pull(1, wait_s=self.wait_s)
             if taken and count > 1:
                 taken += await self._pull(count - 1, wait_s=None)

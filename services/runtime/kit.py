@@ -197,7 +197,7 @@ class ServiceKit:
             await self._capture_advisories(js)
         for consumer in self.consumers:
             batch = self.settings.consumer_batch_many if consumer.batches else self.settings.consumer_batch
-            self._loop(consumer, batch)
+            self._loop(consumer, consumer.subscription.batch or batch, linger_s=consumer.subscription.linger_s)
         self._start("outbox-relay", self.relay.run())
         for name, job in self._background:
             self._start(name, job())
@@ -214,7 +214,7 @@ class ServiceKit:
         capture = AdvisoryCapture(config, self.broker.connection, self.write_dead_letter, self.watch)
         self._loop(capture, self.settings.consumer_batch)
 
-    def _loop(self, consumer: Settles, limit: int) -> None:
+    def _loop(self, consumer: Settles, limit: int, *, linger_s: float = 0.0) -> None:
         loop = PullLoop(
             consumer,
             self.broker.connection,
@@ -225,6 +225,7 @@ class ServiceKit:
             watch=self.watch,
             ack_wait_s=self.settings.ack_wait_s,
             drain_s=self.settings.drain_s,
+            linger_s=linger_s,
         )
         self.loops.append(loop)
         self._start(consumer.durable, loop.run())

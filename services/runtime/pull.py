@@ -9,7 +9,8 @@ message in one consumer span continuing the producer's trace. A consumer that ha
 fetch as one batch, one batch at a time: what arrives while a batch is handled makes the next one, so
 batches grow with the load (at a trickle each is a single message); concurrent small batches would each
 pay a transaction's fixed cost instead. Only with a backlog (a batch came at least half full) does a second
-batch run beside the first, overlapping one's CPU with the other's database wait.
+batch run beside the first, overlapping one's CPU with the other's database wait. A subscription that may
+trail (a projection) can linger: a batch that came short waits ``linger_s`` for more, so batches fill up.
 
 Held messages are kept alive: every third of AckWait, each message in hand for longer gets an in-progress
 heartbeat, so neither a long batch nor a database outage makes JetStream redeliver (and count) them.
@@ -93,6 +94,7 @@ class PullLoop:
         watch: DatabaseWatch,
         ack_wait_s: float,
         drain_s: float,
+        linger_s: float = 0.0,
     ) -> None:
         self.consumer = consumer
         self.connection = connection
@@ -104,6 +106,7 @@ class PullLoop:
         self.watch = watch
         self.heartbeat_s = ack_wait_s / 3
         self.drain_s = drain_s
+        self.linger_s = linger_s
         self.fetcher = Fetcher(connection, stream=consumer.stream, durable=consumer.durable, wait_s=FETCH_WAIT_S)
         self._held: dict[int, tuple[Msg, float]] = {}  # each message in hand (Msg is unhashable) and when it came
         self._running: dict[asyncio.Task[None], int] = {}  # each task and the messages it holds
@@ -142,10 +145,18 @@ class PullLoop:
             return
         fetched = await self._fetch(self.limit if many else self.limit - in_hand)
         if many and fetched:
+            fetched = await self._topped_up(fetched)
             self._start(self._run_many(fetched), fetched)
         else:
             for msg in fetched:
                 self._start(self._run(msg), [msg])
+
+    async def _topped_up(self, fetched: list[Msg]) -> list[Msg]:
+        """With a linger, a batch that came short waits that long (or until stop()) for what comes after it."""
+        if not self.linger_s or len(fetched) >= self.limit:
+            return fetched
+        await self._until(asyncio.sleep(self.linger_s))
+        return fetched + await self._fetch(self.limit - len(fetched), wait=False)
 
     async def _until(self, waiting: Awaitable[object]) -> None:
         """Wait for ``waiting`` or for stop(), whichever comes first."""
@@ -179,9 +190,9 @@ class PullLoop:
                 log.warning("%s: cannot subscribe yet (%r); retrying", self.consumer.durable, error)
                 await asyncio.sleep(RETRY_PAUSE_S)
 
-    async def _fetch(self, count: int) -> list[Msg]:
+    async def _fetch(self, count: int, *, wait: bool = True) -> list[Msg]:
         try:
-            return await self.fetcher.fetch(count)
+            return await self.fetcher.fetch(count, wait=wait)
         except Exception as error:  # disconnected, or a stream whose leader is being elected: try again
             log.debug("%s: fetch failed (%r)", self.consumer.durable, error)
             await asyncio.sleep(RETRY_PAUSE_S)

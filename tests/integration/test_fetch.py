@@ -1,4 +1,4 @@
-"""The pull loop's fetches (services/runtime/fetch.py) on a real NATS: what a fetch takes, and what it leaves.
+"""The pull loop's fetches (services/runtime/fetch.py, pull.py) on a real NATS: what a fetch takes, and what it leaves.
 
 - A fetch takes what is there at once, in stream order, up to its count; with nothing there it waits for
   the first message and takes whatever came with it.
@@ -6,23 +6,33 @@
   message not fetched is never held unheartbeated.
 - A message that arrives for an abandoned request (the server answered late) is kept for the next fetch.
 - A request for a consumer that does not exist is an error worth a pause, not an empty fetch forever.
+- A batch loop with a linger (a projection that may trail) gathers a trickle into fewer, fuller batches.
 """
 
 from __future__ import annotations
 
 import asyncio
 import contextlib
+import dataclasses
 import time
 import uuid
-from collections.abc import AsyncIterator
+from collections.abc import AsyncIterator, Sequence
+from typing import Any
 
 import pytest
 from nats.aio.client import Client
+from nats.aio.msg import Msg
 from nats.js import JetStreamContext, api
+from opentelemetry.context import Context
+from opentelemetry.trace import NoOpTracerProvider
+from prometheus_client import CollectorRegistry
 
-from services.runtime.bus import consumer_config, reconcile_consumer, reconcile_stream
+from contracts.events.enforcement import MatterRegistered
+from services.runtime.bus import Subscription, consumer_config, reconcile_consumer, reconcile_stream
 from services.runtime.fetch import Fetcher, FetchTrouble
-from tests.support import bus, unique
+from services.runtime.outage import DatabaseWatch
+from services.runtime.pull import LoopMetrics, PullLoop
+from tests.support import bus, eventually, unique
 
 pytestmark = pytest.mark.integration
 
@@ -99,3 +109,69 @@ async def test_a_missing_consumer_is_trouble(nats_url: str) -> None:
     async with stream(nats_url) as (client, _, name), fetcher(client, name, durable="nobody") as it:
         with pytest.raises(FetchTrouble):
             await it.fetch(3)
+
+
+@dataclasses.dataclass
+class Batches:
+    """A batch consumer that acks everything and remembers each batch's size."""
+
+    durable: str
+    stream: str
+    batches: bool = True
+    sizes: list[int] = dataclasses.field(default_factory=list)
+
+    async def consume(self, msg: Msg) -> str:
+        raise AssertionError("a batch consumer is handed batches")
+
+    async def consume_many(self, msgs: Sequence[Msg], traces: Sequence[Context]) -> list[str]:
+        self.sizes.append(len(msgs))
+        for msg in msgs:
+            await msg.ack()
+        return ["acked"] * len(msgs)
+
+
+async def trickle_into(nats_url: str, database_url: str, *, linger_s: float) -> list[int]:
+    """20 messages 20 ms apart into a batch loop; the sizes of the batches it handled them in."""
+    async with stream(nats_url) as (client, js, name):
+        consumer = Batches("reader", name)
+        loop = PullLoop(
+            consumer,
+            client,
+            limit=100,
+            tracer=NoOpTracerProvider().get_tracer("tests"),
+            recording=False,
+            metrics=LoopMetrics(CollectorRegistry()),
+            watch=DatabaseWatch(database_url, timeout_s=2),
+            ack_wait_s=30,
+            drain_s=2,
+            linger_s=linger_s,
+        )
+        task = asyncio.create_task(loop.run())
+        try:
+            for _ in range(20):
+                await publish(js, name, 1)
+                await asyncio.sleep(0.02)
+            await eventually(lambda: sum(consumer.sizes) == 20, timeout=10)
+        finally:
+            await loop.stop()
+            task.cancel()
+            with contextlib.suppress(asyncio.CancelledError):
+                await task
+        return consumer.sizes
+
+
+async def test_a_lingering_loop_gathers_a_trickle_into_fewer_fuller_batches(nats_url: str, database_url: str) -> None:
+    eager = await trickle_into(nats_url, database_url, linger_s=0.0)
+    lingering = await trickle_into(nats_url, database_url, linger_s=0.5)
+    assert len(eager) >= 10  # at a trickle each message makes its own batch, or nearly
+    assert len(lingering) <= 3  # the first batch waited half a second for the next 20-odd messages
+    assert sum(eager) == sum(lingering) == 20
+
+
+def test_batch_and_linger_need_a_batch_handler() -> None:
+    async def one(event: Any, uow: Any) -> None: ...
+
+    with pytest.raises(ValueError, match="many="):
+        Subscription(MatterRegistered, one, linger_s=0.5)
+    with pytest.raises(ValueError, match="many="):
+        Subscription(MatterRegistered, one, batch=100)

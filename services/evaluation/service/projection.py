@@ -2,12 +2,10 @@
 
 from __future__ import annotations
 
-import uuid
 from collections.abc import AsyncIterator, Sequence
 from typing import Any
 
 from contracts import CloudEvent
-from contracts.events.dispatch import TaskAssigned
 from services.evaluation.domain.facts import FactRow, Facts, fact_rows
 from services.evaluation.domain.figures import Figure, tallied
 from services.evaluation.domain.periods import Period
@@ -29,16 +27,9 @@ async def project(uow: UnitOfWork, events: Sequence[CloudEvent[Any]]) -> None:
     async with uow:
         rows: list[FactRow] = []
         for event in events:
-            if isinstance(event.data, TaskAssigned):
-                _annotate(uow, event.id, event.data)
             rows += fact_rows(event, trace_id=uow.trace_id(event.id))
         await uow.repository(FactStore).apply(rows)
         await uow.commit()
-
-
-def _annotate(uow: UnitOfWork, event_id: uuid.UUID, task: TaskAssigned) -> None:
-    attributes = {"linkage.case_id": str(task.case_id), "linkage.assignee": task.assignee_code}
-    uow.annotate(event_id, {**attributes, "linkage.item_code": task.item_code})
 
 
 async def rebuild(uow: UnitOfWork, replayed: AsyncIterator[Sequence[Replayed]]) -> int:
