@@ -2,8 +2,8 @@
 
 Method: the pipeline bench's own flat-out phase (``bench.runner``: cases onto ``intake.case.reported.v1``,
 dispatch, each department's durable pull consumer; throughput = cases delivered ÷ first send to last
-receipt) is run five times on the five services, alternating: evaluation running, stopped, running again
-(a fresh process), stopped, running. Evaluation runs in a process group of its own so it can be stopped
+receipt), at twice its count of cases, is run five times on the five services, alternating: evaluation
+running, stopped, running again (a fresh process), stopped, running. Evaluation runs in a process group of its own so it can be stopped
 alone. While it runs, its durable consumer on DISPATCH is sampled every 0.25 s (pending + unacknowledged):
 the peak is the lag it reached, and the time from the phase's end until the lag is zero is its drain.
 The ratio is the mean of the three "on" phases ÷ the mean of the two "off" phases (target ≥ 0.9): a phase of a
@@ -36,6 +36,8 @@ SAMPLE_S = 0.25
 DRAIN_PATIENCE_S = 120.0
 TARGET_RATIO = 0.9
 ROUNDS = 3
+PHASE_SCALE = 2
+"""Each phase sends twice the pipeline bench's flat-out count (16,000 cases in a full run, 6-7 s here)."""
 """Phases with evaluation running; one fewer without it, in between."""
 INTAKE = ("INTAKE",)
 
@@ -88,7 +90,8 @@ async def watching(js: JetStreamContext) -> AsyncIterator[Lag]:
 
 async def flat_out(s: Session, name: str) -> PhaseResult:
     # Only intake's leftovers are purged: what dispatch published stays for evaluation, so its drain is real.
-    return await s.phase(name, s.workload.case, count=s.plan.flat_out_cases, rate=None, stream="INTAKE", purge=INTAKE)
+    count = s.plan.flat_out_cases * PHASE_SCALE
+    return await s.phase(name, s.workload.case, count=count, rate=None, stream="INTAKE", purge=INTAKE)
 
 
 async def with_evaluation(s: Session, name: str) -> tuple[PhaseResult, Lag]:
