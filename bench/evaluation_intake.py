@@ -3,11 +3,12 @@
 Method: the pipeline bench's own flat-out phase (``bench.runner``: cases onto ``intake.case.reported.v1``,
 dispatch, each department's durable pull consumer; throughput = cases delivered ÷ first send to last
 receipt), at twice its count of cases, is run five times on the five services, alternating: evaluation
-running, stopped, running again (a fresh process), stopped, running. Evaluation runs in a process group of its own so it can be stopped
-alone. While it runs, its durable consumer on DISPATCH is sampled every 0.25 s (pending + unacknowledged):
-the peak is the lag it reached, and the time from the phase's end until the lag is zero is its drain.
-The ratio is the mean of the three "on" phases ÷ the mean of the two "off" phases (target ≥ 0.9): a phase of a
-few seconds on two shared cores swings by several per cent, and alternating spreads any drift over both sides.
+running, stopped, running again (a fresh process), stopped, running. Evaluation runs in a process group of
+its own so it can be stopped alone. While it runs, its durable consumer on DISPATCH is sampled every 0.25 s
+(pending + unacknowledged): the peak is the lag it reached, and the time from the phase's end until the lag
+is zero is its drain. The ratio is the mean of the three "on" phases ÷ the mean of the two "off" phases
+(target ≥ 0.9): a phase of a few seconds on two shared cores swings by several per cent, and alternating
+spreads any drift over both sides.
 """
 
 from __future__ import annotations
