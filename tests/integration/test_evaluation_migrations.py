@@ -39,7 +39,8 @@ def sql(url: str, statement: str, *args: Any) -> list[asyncpg.Record]:
         dsn = make_url(url).set(drivername="postgresql").render_as_string(hide_password=False)
         connection = await asyncpg.connect(dsn)
         try:
-            return await connection.fetch(statement, *args)
+            rows: list[asyncpg.Record] = await connection.fetch(statement, *args)
+            return rows
         finally:
             await connection.close()
 
