@@ -14,8 +14,8 @@ from contracts.events.dispatch import TaskAssigned, TaskRole
 from services.evaluation import service
 from services.evaluation.domain import Period
 from services.evaluation.domain.facts import FactRow
-from services.evaluation.store import EvaluationStore
 from services.evaluation.store.facts import FactStore
+from services.evaluation.store.tallies import TallyReads
 from services.runtime.errors import Forbidden
 from tests.fakes import FakeUnitOfWork
 
@@ -34,8 +34,8 @@ class FakeFactStore:
                 self.tasks.setdefault(row.values["task_id"], {}).update(row.values)
 
 
-class FakeEvaluationStore:
-    """Counts read off the fake's task facts, as ``EvaluationStore`` reads ``task_facts``."""
+class FakeTallyReads:
+    """Counts read off the fake's task facts, as ``TallyReads.assignment_counts`` reads ``task_facts``."""
 
     def __init__(self, facts: FakeFactStore) -> None:
         self.facts = facts
@@ -73,11 +73,11 @@ def facts() -> FakeFactStore:
 
 
 @pytest.fixture
-def store(facts: FakeFactStore) -> FakeEvaluationStore:
-    return FakeEvaluationStore(facts)
+def store(facts: FakeFactStore) -> FakeTallyReads:
+    return FakeTallyReads(facts)
 
 
-async def test_each_task_counts_once_by_role(store: FakeEvaluationStore, facts: FakeFactStore) -> None:
+async def test_each_task_counts_once_by_role(store: FakeTallyReads, facts: FakeFactStore) -> None:
     repeated = uuid.uuid4()
     batches = (
         [task("cgj", TaskRole.PRIMARY, task_id=repeated)],
@@ -89,7 +89,7 @@ async def test_each_task_counts_once_by_role(store: FakeEvaluationStore, facts: 
         await service.project(uow, [envelop(event, source="/linkage/dispatch") for event in events])
         assert uow.commits == 1
     definition, counts = await service.tasks_assigned(
-        FakeUnitOfWork({EvaluationStore: store}),
+        FakeUnitOfWork({TallyReads: store}),
         Period(date(2026, 11, 25), date(2026, 11, 25)),
         assignee_code=None,
         own=None,
@@ -101,10 +101,10 @@ async def test_each_task_counts_once_by_role(store: FakeEvaluationStore, facts: 
     ]
 
 
-async def test_a_department_reads_only_its_own_figures(store: FakeEvaluationStore) -> None:
+async def test_a_department_reads_only_its_own_figures(store: FakeTallyReads) -> None:
     with pytest.raises(Forbidden) as refused:
         await service.tasks_assigned(
-            FakeUnitOfWork({EvaluationStore: store}),
+            FakeUnitOfWork({TallyReads: store}),
             Period(date(2026, 11, 1), date(2026, 11, 30)),
             assignee_code="scjg",
             own=frozenset({"cgj"}),

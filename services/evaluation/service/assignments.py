@@ -11,7 +11,7 @@ from services.evaluation.domain import (
     readable_assignees,
     tally,
 )
-from services.evaluation.store import EvaluationStore
+from services.evaluation.store.tallies import TallyReads
 from services.runtime.errors import Forbidden
 from services.runtime.uow import UnitOfWork
 
@@ -25,5 +25,5 @@ async def tasks_assigned(
     except OutOfScope as refusal:
         raise Forbidden(str(refusal), field="assignee_code") from refusal
     async with uow:
-        counts = await uow.repository(EvaluationStore).assignment_counts(period, assignees)
+        counts = await uow.repository(TallyReads).assignment_counts(period, assignees)
     return TASKS_ASSIGNED, tally(counts)

@@ -1,6 +1,5 @@
 """Evaluation's storage: tables in schema ``evaluation`` and the repositories over them."""
 
-from services.evaluation.store.assignments import EvaluationStore
 from services.evaluation.store.tables import metadata, plumbing
 
-__all__ = ["EvaluationStore", "metadata", "plumbing"]
+__all__ = ["metadata", "plumbing"]

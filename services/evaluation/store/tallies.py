@@ -19,7 +19,10 @@ from typing import Any
 import sqlalchemy as sa
 from sqlalchemy.ext.asyncio import AsyncSession
 
+from contracts.events.dispatch import TaskRole
 from services.evaluation.domain.figures import Bounds, Spread
+from services.evaluation.domain.periods import Period
+from services.evaluation.store.tables import task_facts
 
 _PRIMARIES = """primaries AS (
     SELECT DISTINCT case_id, assignee_code AS org FROM evaluation.task_facts
@@ -127,3 +130,21 @@ class TallyReads:
 
     async def _rows(self, statement: sa.TextClause, window: dict[str, Any]) -> list[tuple[Any, ...]]:
         return [tuple(row) for row in await self.session.execute(statement, window)]
+
+    async def assignment_counts(
+        self, period: Period, assignees: frozenset[str] | None
+    ) -> list[tuple[str, TaskRole, int]]:
+        """派发任务数: (assignee, role, count) of the tasks assigned within ``period`` (None: every assignee).
+
+        Each task is one row of ``task_facts`` however often its events came, so each counts once.
+        """
+        first, after = period.bounds()
+        query = (
+            sa.select(task_facts.c.assignee_code, task_facts.c.role, sa.func.count().label("tasks"))
+            .where(task_facts.c.assigned_at >= first, task_facts.c.assigned_at < after)
+            .group_by(task_facts.c.assignee_code, task_facts.c.role)
+        )
+        if assignees is not None:
+            query = query.where(task_facts.c.assignee_code.in_(assignees))
+        rows = await self.session.execute(query)
+        return [(row.assignee_code, TaskRole(row.role), row.tasks) for row in rows]
