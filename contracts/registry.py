@@ -2,8 +2,6 @@
 
 from __future__ import annotations
 
-import functools
-
 from contracts.base import IntegrationEvent
 from contracts.events.admission import ADMISSION_EVENTS
 from contracts.events.catalog import (
@@ -87,10 +85,14 @@ CONTRACTS: tuple[type[IntegrationEvent], ...] = (
 )
 
 
-@functools.lru_cache(maxsize=4096)  # subjects are few (a routing token per organisation); asked per message
+_BY_TYPE = {contract.TYPE: contract for contract in CONTRACTS}
+
+
 def contract_for_subject(subject: str) -> type[IntegrationEvent]:
-    """The contract a concrete subject carries (routing tokens allowed)."""
-    for contract in CONTRACTS:
-        if subject == contract.TYPE or (contract.ROUTED and subject.rsplit(".", 1)[0] == contract.TYPE):
-            return contract
+    """The contract a concrete subject carries (routing tokens allowed); asked per consumed message."""
+    if (contract := _BY_TYPE.get(subject)) is not None:
+        return contract
+    routed = _BY_TYPE.get(subject.rsplit(".", 1)[0])
+    if routed is not None and routed.ROUTED:
+        return routed
     raise LookupError(f"no contract for subject {subject!r}")
