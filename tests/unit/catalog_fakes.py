@@ -57,8 +57,8 @@ class FakeCatalogStore:
     async def latest_version(self) -> int:
         return len(self.versions)
 
-    async def version_list(self, limit: int) -> list[Version]:
-        return self.versions[::-1][:limit]
+    async def version_list(self, limit: int, *, marked: str | None = None) -> list[Version]:
+        return [v for v in self.versions[::-1] if marked is None or marked in v.diff][:limit]
 
     async def all_grids(self) -> list[GridSpec]:
         return [grid for _, grid in sorted(self.grids.items())]
@@ -74,9 +74,6 @@ class FakeDoorStore:
 
     async def approval(self, application_id: uuid.UUID) -> Approval | None:
         return self.approvals.get(application_id)
-
-    async def emergencies(self, limit: int) -> list[Version]:
-        return [v for v in self.catalog.versions[::-1] if "emergency" in v.diff][:limit]
 
 
 class FakeLibraryStore:
@@ -218,6 +215,22 @@ class FakeStreetListStore:
 
     async def organisation_names(self, codes: Iterable[str]) -> dict[str, str]:
         return {code: org.name for code in codes if (org := self.library.organisations.get(code))}
+
+
+def spec(
+    code: str, *, law_title: str = "市容条例", article: str = "第五条", paragraph: str | None = None, **changes: Any
+) -> ItemSpec:
+    """A street-and-department item (门前三包) citing one clause of L1; ``changes`` replace whole fields."""
+    fields = {
+        "item_code": code,
+        "name": "门前三包",
+        "list_kind": "common",
+        "domain": "城市管理",
+        "responsible_body": "cgj",
+        "time_limit": {"value": 5, "unit": "working_day"},
+        "legal_basis": [{"law_id": "L1", "law_title": law_title, "article": article, "paragraph": paragraph}],
+    }
+    return ItemSpec.model_validate({**fields, **changes})
 
 
 def _public(street_list: StreetList, published_at: datetime) -> PublishedRevision:

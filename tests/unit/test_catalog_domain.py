@@ -10,19 +10,11 @@ from pydantic import ValidationError
 from contracts.geo import GeoPolygon
 from services.catalog.domain.items import GridSpec, ItemSpec, diff, end_of_day
 from services.runtime.errors import Rejected
+from tests.unit.catalog_fakes import spec as catalog_spec
 
 
 def spec(code: str, **changes: Any) -> ItemSpec:
-    fields = {
-        "item_code": code,
-        "name": "门前三包",
-        "list_kind": "common",
-        "domain": "城市管理",
-        "responsible_body": "cgj",
-        "time_limit": {"value": 5, "unit": "working_day"},
-        "legal_basis": [{"law_id": "L1", "law_title": "条例", "article": "第九条"}],
-    }
-    return ItemSpec.model_validate({**fields, **changes})
+    return catalog_spec(code, law_title="条例", article="第九条", **changes)
 
 
 def test_a_load_is_split_into_added_changed_and_unchanged() -> None:

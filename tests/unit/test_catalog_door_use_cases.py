@@ -18,6 +18,7 @@ from services.catalog.domain.library import CatalogueLoad, ClauseSpec, LawKind, 
 from services.catalog.service import door, items, laws
 from services.runtime.errors import Rejected
 from tests.unit.catalog_fakes import Catalogue
+from tests.unit.catalog_fakes import spec as catalog_spec
 
 LAW = LawSpec(law_id="L1", title="市容条例", kind=LawKind.REGULATION, issuer="市人大", effective_from=date(2020, 1, 1))
 CLAUSES = [
@@ -33,17 +34,7 @@ LEDGER = {"party": "street", "text": "建立市容台账"}
 
 
 def spec(code: str, *tasks: dict[str, Any]) -> ItemSpec:
-    fields = {
-        "item_code": code,
-        "name": "门前三包",
-        "list_kind": "common",
-        "domain": "城市管理",
-        "responsible_body": "cgj",
-        "time_limit": {"value": 5, "unit": "working_day"},
-        "legal_basis": [{"law_id": "L1", "law_title": "市容条例", "article": "第五条"}],
-        "tasks": list(tasks),
-    }
-    return ItemSpec.model_validate(fields)
+    return catalog_spec(code, tasks=list(tasks))
 
 
 @pytest.fixture

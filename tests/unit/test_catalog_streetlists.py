@@ -11,19 +11,11 @@ from services.catalog.domain import streetlists as rules
 from services.catalog.domain.items import ItemSpec
 from services.catalog.domain.streetlists import MOVES, Action, Status, StreetList
 from services.runtime.errors import Conflict, Forbidden, Rejected
+from tests.unit.catalog_fakes import spec as catalog_spec
 
 
 def spec(code: str, **changes: Any) -> ItemSpec:
-    fields = {
-        "item_code": code,
-        "name": "门前三包",
-        "list_kind": "common",
-        "domain": "城市管理",
-        "responsible_body": "cgj",
-        "time_limit": {"value": 5, "unit": "working_day"},
-        "legal_basis": [{"law_id": "L1", "law_title": "条例", "article": "第九条"}],
-    }
-    return ItemSpec.model_validate({**fields, **changes})
+    return catalog_spec(code, law_title="条例", article="第九条", **changes)
 
 
 def at(status: Status, *, items: tuple[str, ...] = ("A",)) -> StreetList:

@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 from datetime import date
-from typing import Any
 
 import pytest
 
@@ -22,7 +21,7 @@ from services.catalog.domain.library import CatalogueLoad, ClauseSpec, LawKind, 
 from services.catalog.domain.streetlists import Status
 from services.catalog.service import items, laws, streetlists
 from services.runtime.errors import Conflict, NotFound, Rejected
-from tests.unit.catalog_fakes import Catalogue
+from tests.unit.catalog_fakes import Catalogue, spec
 
 LAW = LawSpec(law_id="L1", title="市容条例", kind=LawKind.REGULATION, issuer="市人大", effective_from=date(2020, 1, 1))
 CLAUSES = [
@@ -30,19 +29,6 @@ CLAUSES = [
     ClauseSpec(law_id="L1", article="第三条", paragraph="第二款", text="部门负责监督。"),
     ClauseSpec(law_id="L1", article="第五条", text="违者处罚。"),
 ]
-
-
-def spec(code: str, *, article: str = "第五条", paragraph: str | None = None, **changes: Any) -> ItemSpec:
-    fields = {
-        "item_code": code,
-        "name": "门前三包",
-        "list_kind": "common",
-        "domain": "城市管理",
-        "responsible_body": "cgj",
-        "time_limit": {"value": 5, "unit": "working_day"},
-        "legal_basis": [{"law_id": "L1", "law_title": "市容条例", "article": article, "paragraph": paragraph}],
-    }
-    return ItemSpec.model_validate({**fields, **changes})
 
 
 async def loaded(catalogue: Catalogue, *specs: ItemSpec) -> items.VersionOutcome:

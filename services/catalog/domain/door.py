@@ -49,6 +49,10 @@ class Grounds(BaseModel):
     )
 
 
+NO_GROUNDS = Grounds()  # nothing cited: the default where grounds are optional (an import, an adjustment)
+EMERGENCY_MARK = "emergency"  # the key of a version's diff that marks it as made on the emergency path
+
+
 @dataclass(frozen=True)
 class Approval:
     """An admission approval the catalogue applied: the application, its item, and the item as approved."""
@@ -101,7 +105,7 @@ class Passage:
         if self.application_id is not None:
             marks["application"] = [str(self.application_id)]
         if self.by is PassedBy.EMERGENCY and self.reason is not None:
-            marks["emergency"] = [self.reason]
+            marks[EMERGENCY_MARK] = [self.reason]
             marks["widened"] = sorted({w.item_code for w in self.widened})
         return marks
 

@@ -11,6 +11,7 @@ from services.catalog.domain import door
 from services.catalog.domain.door import Grounds, Passage, PassedBy, Proposed
 from services.catalog.domain.items import ItemSpec, Version
 from services.catalog.store.door import DoorStore
+from services.catalog.store.items import CatalogStore
 from services.runtime.uow import UnitOfWork
 
 
@@ -40,4 +41,4 @@ async def record_emergency(uow: UnitOfWork, passage: Passage, version: int) -> N
 
 async def emergencies(uow: UnitOfWork, *, limit: int) -> list[Version]:
     async with uow:
-        return await uow.repository(DoorStore).emergencies(limit)
+        return await uow.repository(CatalogStore).version_list(limit, marked=door.EMERGENCY_MARK)

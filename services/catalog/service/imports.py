@@ -6,7 +6,7 @@ from __future__ import annotations
 import asyncio
 from dataclasses import dataclass
 
-from services.catalog.domain.door import Grounds
+from services.catalog.domain.door import NO_GROUNDS, Grounds
 from services.catalog.domain.library import CatalogueLoad
 from services.catalog.service.items import VersionOutcome, load_catalogue
 from services.catalog.sheets import (
@@ -24,8 +24,6 @@ from services.catalog.store.items import CatalogStore
 from services.catalog.store.library import LibraryStore
 from services.runtime.errors import Rejected
 from services.runtime.uow import UnitOfWork
-
-NONE = Grounds()
 
 
 class ImportRejected(Rejected):
@@ -52,7 +50,7 @@ class Export:
 
 
 async def import_file(
-    uow: UnitOfWork, data: bytes, *, filename: str, content_type: str | None, grounds: Grounds = NONE
+    uow: UnitOfWork, data: bytes, *, filename: str, content_type: str | None, grounds: Grounds = NO_GROUNDS
 ) -> VersionOutcome:
     """导入清单: read the file against the library in force, then load it in one transaction, through the door
     (``domain.door``) like any load. ``grounds`` given with the upload stand for the file's (a JSON load may

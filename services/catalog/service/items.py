@@ -49,7 +49,8 @@ async def edit_item(uow: UnitOfWork, item: ItemSpec, grounds: Grounds, *, note: 
 async def _load(uow: UnitOfWork, load: CatalogueLoad, *, at: Callable[[int], str]) -> VersionOutcome:
     async with uow:
         store, library = uow.repository(CatalogStore), uow.repository(LibraryStore)
-        founding = await store.next_version() == 1  # takes the version lock first: two founding loads cannot both pass
+        next_version = await store.next_version()  # takes the version lock first: two founding loads cannot both pass
+        founding = next_version == 1
         current = await store.items_in_force([i.item_code for i in load.items])
         change = diff(
             current, await store.grid_map([g.grid_code for g in load.grids]), items=load.items, grids=load.grids
@@ -60,7 +61,7 @@ async def _load(uow: UnitOfWork, load: CatalogueLoad, *, at: Callable[[int], str
         if not change.empty:
             effective = load.effective_from or today()
             version = await publish_version(
-                uow, store, change, note=load.note, effective_from=effective, passage=passage
+                uow, store, change, note=load.note, effective_from=effective, passage=passage, version=next_version
             )
         await uow.commit()
     return VersionOutcome(version=version, diff=change.summary() | (passage.marks() if version else {}))
@@ -130,9 +131,12 @@ async def publish_version(
     note: str,
     effective_from: date,
     passage: Passage = UNCITED,
+    version: int | None = None,
 ) -> int:
-    """清单版本: the version, its item states and grids, their events; its diff says on what grounds it passed."""
-    version = await store.next_version()
+    """清单版本: the version, its item states and grids, their events; its diff says on what grounds it passed.
+    A caller that already took the version lock passes the number it was given (``version``)."""
+    if version is None:
+        version = await store.next_version()
     summary = change.summary() | passage.marks()
     valid_from = await store.add_version(version, actor=uow.actor, note=note, diff=summary)
     await store.add_states(version, valid_from, change.added + change.changed)

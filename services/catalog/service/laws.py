@@ -6,7 +6,7 @@ import uuid
 from dataclasses import dataclass, field
 
 from contracts.events.catalog import AdjustmentOpened, AdjustmentResolved, LawChanged, LawChangeKind
-from services.catalog.domain.door import Grounds
+from services.catalog.domain.door import NO_GROUNDS, Grounds
 from services.catalog.domain.items import Citation, ItemSpec, diff, today
 from services.catalog.domain.laws import (
     Adjustment,
@@ -28,8 +28,6 @@ from services.catalog.store.laws import LawStore
 from services.catalog.store.library import LibraryStore
 from services.runtime.errors import Conflict, NotFound, Rejected
 from services.runtime.uow import UnitOfWork
-
-NONE = Grounds()
 
 
 @dataclass(frozen=True)
@@ -156,7 +154,7 @@ def _law_changed(entry: LawRevision, title: str, edits: list[ClauseEdit], opened
 
 
 async def resolve_adjustment(
-    uow: UnitOfWork, adjustment_id: uuid.UUID, *, item: ItemSpec | None, resolution: str, grounds: Grounds = NONE
+    uow: UnitOfWork, adjustment_id: uuid.UUID, *, item: ItemSpec | None, resolution: str, grounds: Grounds = NO_GROUNDS
 ) -> int | None:
     """调整完成: either a revised item (a new catalogue version) or the item kept as it is. A revision that widens
     street duties passes the door (``domain.door``) like any edit: it cites its ``grounds`` or is refused whole."""
@@ -191,14 +189,16 @@ async def _revise(
     if item.item_code != adjustment.item_code:
         raise Rejected(f"this adjustment is about item {adjustment.item_code}", field="item.item_code")
     store = uow.repository(CatalogStore)
-    await store.next_version()  # the version lock, before reading the item the door compares with
+    version = await store.next_version()  # the version lock, before reading the item the door compares with
     in_force = await store.items_in_force([item.item_code])
     passage = await door.admit(uow, grounds, door.proposed([item], in_force, lambda _: "item"), founding=False)
     change = diff(in_force, {}, items=[item], grids=[])
     if change.empty:
         return None
     note = f"一对一调整 {adjustment.id}: {resolution}"
-    return await publish_version(uow, store, change, note=note, effective_from=today(), passage=passage)
+    return await publish_version(
+        uow, store, change, note=note, effective_from=today(), passage=passage, version=version
+    )
 
 
 async def adjustments(uow: UnitOfWork, *, status: str | None, law_id: str | None, limit: int) -> list[Adjustment]:

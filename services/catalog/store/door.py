@@ -1,5 +1,5 @@
-"""The door's records (唯一入口): the admission approvals the catalogue applied, and the versions made on the
-emergency path (紧急情况), which the version's own diff marks."""
+"""The door's records (唯一入口): the admission approvals the catalogue applied. The versions made on the
+emergency path (紧急情况) are marked by the version's own diff (``CatalogStore.version_list(marked=...)``)."""
 
 from __future__ import annotations
 
@@ -10,8 +10,8 @@ from sqlalchemy.dialects.postgresql import insert
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from services.catalog.domain.door import Approval
-from services.catalog.domain.items import ItemSpec, Version
-from services.catalog.store.tables import approvals, versions
+from services.catalog.domain.items import ItemSpec
+from services.catalog.store.tables import approvals
 
 
 class DoorStore:
@@ -31,13 +31,3 @@ class DoorStore:
             return None
         item = None if row.item is None else ItemSpec.model_validate(row.item)
         return Approval(row.application_id, row.item_code, row.approved_at, item)
-
-    async def emergencies(self, limit: int) -> list[Version]:
-        """Versions made on the emergency path, newest first: what the standing committee reviews."""
-        query = (
-            sa.select(versions)
-            .where(versions.c.diff.has_key("emergency"))
-            .order_by(versions.c.version.desc())
-            .limit(limit)
-        )
-        return [Version(**row._mapping) for row in await self.session.execute(query)]

@@ -52,6 +52,7 @@ class CatalogReads:
 _COLUMNS = "SELECT version, valid_from, state, retired FROM catalog.item_states WHERE item_code = $1"
 _HISTORY = f"{_COLUMNS} ORDER BY version"
 _HISTORY_BEFORE = f"{_COLUMNS} AND valid_from < $2 ORDER BY version"
+_GRID_COLUMNS = (grids.c.grid_code, grids.c.street_code, grids.c.geometry)  # a GridSpec, as the grid table holds it
 
 
 class CatalogStore:
@@ -143,12 +144,12 @@ class CatalogStore:
         return int(await self.session.scalar(sa.select(sa.func.max(versions.c.version))) or 0)
 
     async def all_grids(self) -> list[GridSpec]:
-        query = sa.select(grids.c.grid_code, grids.c.street_code, grids.c.geometry).order_by(grids.c.grid_code)
+        query = sa.select(*_GRID_COLUMNS).order_by(grids.c.grid_code)
         return [GridSpec.model_validate(row, from_attributes=True) for row in await self.session.execute(query)]
 
     async def grid_map(self, codes: list[str]) -> dict[str, GridSpec]:
         """The grids held under these codes, each with its street and outline."""
-        query = sa.select(grids.c.grid_code, grids.c.street_code, grids.c.geometry).where(grids.c.grid_code.in_(codes))
+        query = sa.select(*_GRID_COLUMNS).where(grids.c.grid_code.in_(codes))
         return {
             row.grid_code: GridSpec.model_validate(row, from_attributes=True)
             for row in await self.session.execute(query)
@@ -170,6 +171,10 @@ class CatalogStore:
             )
         )
 
-    async def version_list(self, limit: int) -> list[Version]:
+    async def version_list(self, limit: int, *, marked: str | None = None) -> list[Version]:
+        """Versions newest first; with ``marked``, only those whose diff holds that key (``EMERGENCY_MARK``: the
+        versions made on the emergency path, which the standing committee reviews)."""
         query = sa.select(versions).order_by(versions.c.version.desc()).limit(limit)
+        if marked is not None:
+            query = query.where(versions.c.diff.has_key(marked))
         return [Version(**row._mapping) for row in await self.session.execute(query)]

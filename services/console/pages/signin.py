@@ -64,12 +64,17 @@ async def sign_in(
     settings = console.settings
     errors = _role_errors(kind, org.strip()) if settings.console_dev_signin else {"_": "本部署不提供本地登录"}
     if errors:
-        form = {"kind": kind, "org": org, "name": name}
-        context = {"roles": ROLES, "next": local(next), "errors": errors, "form": form, "streets": []}
-        return page(request, "signin.html", None, status_code=422, **context)
+        return _refused(request, next, errors, form={"kind": kind, "org": org, "name": name})
     role = f"{kind}:{org.strip()}" if kind in SCOPED_KINDS else kind
     token = mint_token(secret_of(request), subject=name.strip() or role, roles=[role], ttl_s=settings.session_ttl_s)
     return signed_in(token, to=local(next) if local(next) != "/" else "/", ttl_s=settings.session_ttl_s)
+
+
+def _refused(request: Request, next: str, errors: dict[str, str], form: dict[str, str] | None = None) -> Response:
+    """The sign-in page again (422), with what was wrong and, for the local form, what was typed."""
+    typed = {} if form is None else {"form": form}
+    context = {"roles": ROLES, "next": local(next), "errors": errors, **typed, "streets": []}
+    return page(request, "signin.html", None, status_code=422, **context)
 
 
 def _role_errors(kind: str, org: str) -> dict[str, str]:
@@ -92,8 +97,7 @@ async def sign_in_with_token(
     try:
         decode_token(secret_of(request), token.strip())
     except jwt.InvalidTokenError as error:
-        context = {"roles": ROLES, "next": local(next), "errors": {"token": f"令牌无效: {error}"}, "streets": []}
-        return page(request, "signin.html", None, status_code=422, **context)
+        return _refused(request, next, {"token": f"令牌无效: {error}"})
     # The cookie may outlive the token: an expired token is refused on its next use and leads back here.
     return signed_in(token.strip(), to=local(next), ttl_s=console.settings.session_ttl_s)
 
