@@ -11,6 +11,7 @@ from contracts.events.dispatch import TaskAssigned, TaskRole
 from services.dispatch.domain import Deadline, RoutingEntry, TaskStatus, WorkingCalendar, in_force
 from services.dispatch.domain.calendar import CHINA
 from services.dispatch.domain.case import Case, Task
+from services.dispatch.service.commands import ArbitrateCase, DispatchByHand, ReopenCase
 from services.dispatch.service.recording import Transition, record
 from services.dispatch.store import DispatchStore
 from services.runtime.uow import UnitOfWork
@@ -44,6 +45,28 @@ async def calendar(store: DispatchStore) -> WorkingCalendar:
 async def entry_in_force(store: DispatchStore, item_code: str, at: datetime) -> RoutingEntry | None:
     """The catalogue version of the item in force at ``at`` (a version published ahead of its date waits)."""
     return in_force(await store.versions(item_code), at.astimezone(CHINA).date())
+
+
+async def primary_task(
+    store: DispatchStore,
+    case: Case,
+    assignee_code: str,
+    reason: str,
+    command: ArbitrateCase | DispatchByHand | ReopenCase,
+) -> AssignTask:
+    """The office's primary task for ``case`` (by hand, reopened, arbitrated), under the catalogue in force."""
+    entry = await entry_in_force(store, case.item_code, command.now)
+    return AssignTask(
+        case=case,
+        assignee_code=assignee_code,
+        role=TaskRole.PRIMARY,
+        reason=reason,
+        catalogue_version=entry.version if entry else 1,
+        time_limit=entry.time_limit if entry else None,
+        now=command.now,
+        actor=command.actor.name,
+        ack_within_h=command.ack_within_h,
+    )
 
 
 async def assign(

@@ -10,7 +10,7 @@ from services.dispatch.domain import CaseStatus, IllegalTransition
 from services.dispatch.domain.case import Case
 from services.dispatch.domain.records import Whistle
 from services.dispatch.service.access import Actor, locked_case, refused, street_case
-from services.dispatch.service.assigning import AssignTask, assign, entry_in_force
+from services.dispatch.service.assigning import AssignTask, assign, entry_in_force, primary_task
 from services.dispatch.service.commands import ArbitrateCase, BlowWhistle, CloseCase
 from services.dispatch.service.recording import Transition, record
 from services.dispatch.store import DispatchStore
@@ -100,21 +100,8 @@ async def arbitrate_case(uow: UnitOfWork, command: ArbitrateCase) -> uuid.UUID:
         await store.save(case, after)
         detail = f"{command.assignee_code}: {command.reason}"
         await record(uow, Transition(case.id, command.actor.name, "arbitrated", detail))
-        entry = await entry_in_force(store, case.item_code, command.now)
-        task = await assign(
-            uow,
-            AssignTask(
-                case=case,
-                assignee_code=command.assignee_code,
-                role=TaskRole.PRIMARY,
-                reason=f"district arbitration (区级仲裁): {command.reason}",
-                catalogue_version=entry.version if entry else 1,
-                time_limit=entry.time_limit if entry else None,
-                now=command.now,
-                actor=command.actor.name,
-                ack_within_h=command.ack_within_h,
-            ),
-        )
+        reason = f"district arbitration (区级仲裁): {command.reason}"
+        task = await assign(uow, await primary_task(store, case, command.assignee_code, reason, command))
         await uow.commit()
     return task.id
 

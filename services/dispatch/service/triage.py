@@ -5,11 +5,11 @@ from __future__ import annotations
 
 from datetime import datetime
 
-from contracts.events.dispatch import CaseAccepted, CaseNotAccepted, CaseReopened, TaskRole
+from contracts.events.dispatch import CaseAccepted, CaseNotAccepted, CaseReopened
 from services.dispatch.domain import TaskStatus
 from services.dispatch.domain.case import Case, ReopenRefused, Task
 from services.dispatch.service.access import locked_case
-from services.dispatch.service.assigning import AssignTask, assign, entry_in_force
+from services.dispatch.service.assigning import assign, primary_task
 from services.dispatch.service.cases import moved
 from services.dispatch.service.commands import DispatchByHand, RefuseCase, ReopenCase
 from services.dispatch.service.recording import Transition, record
@@ -29,7 +29,8 @@ async def dispatch_by_hand(uow: UnitOfWork, command: DispatchByHand) -> None:
         detail = f"人工派遣 to {command.assignee_code} in street {street}: {command.reason}"
         await record(uow, Transition(case.id, command.actor.name, "dispatched_by_hand", detail))
         await uow.emit(_accepted(after), about=str(case.id))
-        await assign(uow, await _primary(store, after, command.assignee_code, command))
+        reason = f"人工派遣 by {command.actor.name}: {command.reason}"
+        await assign(uow, await primary_task(store, after, command.assignee_code, reason, command))
         await uow.commit()
 
 
@@ -44,22 +45,6 @@ async def _known(store: DispatchStore, command: DispatchByHand, case: Case) -> s
     if command.assignee_code not in bodies | streets:
         raise Rejected(f"assignee_code: no organisation {command.assignee_code!r} is known", field="assignee_code")
     return street
-
-
-async def _primary(store: DispatchStore, case: Case, assignee: str, command: DispatchByHand | ReopenCase) -> AssignTask:
-    entry = await entry_in_force(store, case.item_code, command.now)
-    return AssignTask(
-        case=case,
-        assignee_code=assignee,
-        role=TaskRole.PRIMARY,
-        reason=f"{'人工派遣' if isinstance(command, DispatchByHand) else '重新打开'} by {command.actor.name}: "
-        f"{command.reason}",
-        catalogue_version=entry.version if entry else 1,
-        time_limit=entry.time_limit if entry else None,
-        now=command.now,
-        actor=command.actor.name,
-        ack_within_h=command.ack_within_h,
-    )
 
 
 def _accepted(case: Case) -> CaseAccepted:
@@ -108,7 +93,8 @@ async def reopen_case(uow: UnitOfWork, command: ReopenCase) -> None:
             reopened_at=command.now,
         )
         await uow.emit(reopened, about=str(case.id))
-        await assign(uow, await _primary(store, after, _last_primary(case), command))
+        reason = f"重新打开 by {command.actor.name}: {command.reason}"
+        await assign(uow, await primary_task(store, after, _last_primary(case), reason, command))
         await uow.commit()
 
 
