@@ -14,7 +14,7 @@ from services.dispatch.api.schemas import BalancingPublic, CasePublic, Roster, W
 from services.dispatch.domain import CaseStatus
 from services.dispatch.domain.workers import Balancing
 from services.dispatch.service import RegisterWorkers
-from services.dispatch.service.worker_register import every_worker, refuse_clashing_codes
+from services.dispatch.service.worker_register import every_worker
 from services.runtime.deps import Office, OfficeOrOperator, Staff, StreetOrOffice
 from services.runtime.deps import UowDep as Uow
 
@@ -37,7 +37,6 @@ async def street_cases(
 async def register(grid_code: str, body: Roster, uow: Uow, principal: StreetOrOffice) -> list[WorkerPublic]:
     workers = tuple((w.worker_code, w.name) for w in body.workers)
     command = RegisterWorkers(grid_code, workers, actor_of(principal, "street"))
-    await refuse_clashing_codes(uow, command)
     return [WorkerPublic.model_validate(w) for w in await service.register_workers(uow, command)]
 
 

@@ -7,8 +7,10 @@ from dataclasses import asdict, dataclass
 
 from services.dispatch.domain.workers import Balancing, GridWorker
 from services.dispatch.service.access import Actor
+from services.dispatch.store import DispatchStore
+from services.dispatch.store.worker_register import WorkerRegister
 from services.dispatch.store.workers import WorkerStore
-from services.runtime.errors import NotFound
+from services.runtime.errors import NotFound, Rejected
 from services.runtime.uow import UnitOfWork
 
 
@@ -25,6 +27,7 @@ async def register_workers(uow: UnitOfWork, command: RegisterWorkers) -> list[Gr
     async with uow:
         store = uow.repository(WorkerStore)
         await _own_grid(store, command.grid_code, command.actor)
+        await _refuse_clashing_codes(uow, command)
         before = [w.worker_code for w in await store.roster(command.grid_code) if w.active]
         await store.register(command.grid_code, command.workers, by=command.actor.name)
         after = {"workers": [code for code, _ in command.workers]}
@@ -48,6 +51,22 @@ async def _own_grid(store: WorkerStore, grid_code: str, actor: Actor) -> None:
     street = await store.grid_street(grid_code)
     if street is None or not actor.may_act_for(street):
         raise NotFound(f"no grid {grid_code} in your street", field="grid_code", location="path")
+
+
+async def _refuse_clashing_codes(uow: UnitOfWork, command: RegisterWorkers) -> None:
+    """A worker's code is its task subject (``dispatch.task.assigned.v1.<code>``) and its token's scope: it may be
+    neither an organisation's code (the worker would read that organisation's tasks) nor a worker's of another
+    grid (registering it here would take that worker from its street). 422 naming the roster's row; the caller
+    checks the grid is its own first (404), so a roster tells another street nothing."""
+    codes = [code for code, _ in command.workers]
+    bodies, streets = await uow.repository(DispatchStore).organisations()
+    elsewhere = await uow.repository(WorkerRegister).grids_of(codes)
+    for index, code in enumerate(codes):
+        field = f"workers.{index}.worker_code"
+        if code in bodies | streets:
+            raise Rejected(f"{field}: {code!r} is an organisation's code; a grid worker needs its own", field=field)
+        if elsewhere.get(code, command.grid_code) != command.grid_code:
+            raise Rejected(f"{field}: {code!r} is a worker of grid {elsewhere[code]}", field=field)
 
 
 async def set_balancing(uow: UnitOfWork, rule: Balancing, actor: Actor) -> None:
