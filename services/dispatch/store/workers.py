@@ -40,12 +40,18 @@ class WorkerStore:
             grid_workers.c.grid_code == grid_code, grid_workers.c.worker_code.not_in([code for code, _ in workers])
         )
         await self.session.execute(dropped.values(active=False))
-        for code, name in workers:
-            values = {"grid_code": grid_code, "name": name, "active": True, "registered_by": by}
-            statement = insert(grid_workers).values(worker_code=code, **values)
-            await self.session.execute(
-                statement.on_conflict_do_update(index_elements=[grid_workers.c.worker_code], set_=values)
-            )
+        named = dict(workers)  # a code named twice: its last name, as one upsert after another would leave it
+        if not named:
+            return
+        rows = [
+            {"worker_code": code, "grid_code": grid_code, "name": name, "active": True, "registered_by": by}
+            for code, name in named.items()
+        ]
+        statement = insert(grid_workers).values(rows)
+        updated = {column: statement.excluded[column] for column in ("grid_code", "name", "active", "registered_by")}
+        await self.session.execute(
+            statement.on_conflict_do_update(index_elements=[grid_workers.c.worker_code], set_=updated)
+        )
 
     async def balancing(self) -> Balancing:
         row = (await self.session.execute(sa.select(balancing))).first()
