@@ -14,6 +14,7 @@ import pytest
 from contracts import TimeLimit
 from contracts.base import TimeUnit
 from contracts.events.catalog import GridMapped, ItemPublished, ListKind
+from contracts.events.dispatch import CaseAccepted
 from services.dispatch.app import create_app
 from services.dispatch.settings import Settings
 from tests.support import bearer, body, bus, collect, eventually, publish, serving, settings_env, unique
@@ -70,7 +71,7 @@ async def test_a_helper_records_requests_with_their_own_kind_deadline_and_count(
         made = await client.post("/assisted", json=request(code, grid, "elderly"), headers=token)
         assert made.status_code == 201, made.text
         case_id = made.json()["case_id"]
-        accepted = await collect(js, "dispatch.case.accepted.v1", count=1, where=lambda d: d["case_id"] == case_id)
+        accepted = await collect(js, CaseAccepted.subject(), count=1, where=lambda d: d["case_id"] == case_id)
     assert body(accepted[0])["data"]["kind"] == "elderly"
     case = (await client.get(f"/cases/{case_id}", headers=OFFICE)).json()
     assert (case["kind"], case["recorded_by"], case["street_code"]) == ("elderly", "小龙帮办 王芳", street)

@@ -15,6 +15,7 @@ import pytest
 from contracts import TimeLimit
 from contracts.base import TimeUnit
 from contracts.events.catalog import GridMapped, ItemPublished, ListKind
+from contracts.events.dispatch import TaskAssigned
 from contracts.events.intake import CaseReported
 from services.dispatch.app import create_app
 from services.dispatch.settings import Settings
@@ -108,7 +109,7 @@ async def test_a_case_in_no_known_street_waits_in_triage_and_the_office_dispatch
     async with bus(desk.nats_url) as (_, js):
         done = await desk.client.post(url, json={**body, "assignee_code": desk.owner}, headers=OFFICE)
         assert done.status_code == 204, done.text
-        [task] = await collect(js, f"dispatch.task.assigned.v1.{desk.owner}", count=1)
+        [task] = await collect(js, TaskAssigned.subject(desk.owner), count=1)
     after = await desk.case(case["id"])
     assert (after["status"], after["street_code"]) == ("dispatched", desk.street)
     assert [(t["assignee_code"], t["role"]) for t in after["tasks"]] == [(desk.owner, "primary")]
