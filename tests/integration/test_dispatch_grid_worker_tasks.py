@@ -6,91 +6,44 @@ from __future__ import annotations
 
 from collections.abc import AsyncIterator
 from dataclasses import dataclass
-from datetime import UTC, date, datetime
 from typing import Any
 
 import httpx
 import pytest
 
-from contracts import TimeLimit
-from contracts.base import TimeUnit
-from contracts.events.catalog import DutyTask, GridMapped, ItemPublished, ListKind, TaskParty
-from contracts.events.intake import CaseReported
-from services.dispatch.app import create_app
-from services.dispatch.settings import Settings
+from contracts.events.catalog import GridMapped
 from services.platform import nats_config
 from services.platform.nats_config_cli import read_grid_workers
-from tests.support import bearer, bus, eventually, publish, serving, settings_env, unique
+from tests.integration.dispatch_world import StreetWorld, report_case, street_world
+from tests.support import bearer, bus, eventually, publish, unique
 
 pytestmark = pytest.mark.integration
 OFFICE = bearer("office")
 
 
-@dataclass
-class Grid:
-    client: httpx.AsyncClient
-    nats_url: str
-    item: str
-    street: str
-    code: str
+@dataclass(frozen=True)
+class Grid(StreetWorld):
     workers: tuple[str, str]
-    owner: str
+
+    @property
+    def code(self) -> str:
+        return self.grid
 
     async def report(self) -> dict[str, Any]:
-        source_id = unique("sc")
-        report = CaseReported(
-            source_system="smartcity",
-            source_id=source_id,
-            item_code=self.item,
-            grid_code=self.code,
-            description="楼道堆放杂物",
-            reported_at=datetime.now(UTC),
-        )
-        async with bus(self.nats_url) as (_, js):
-            await publish(js, report, source="/tests")
-
-        async def decided() -> dict[str, Any] | None:
-            found = (await self.client.get(f"/streets/{self.street}/cases", headers=OFFICE)).json()
-            mine = [c for c in found if c["source_id"] == source_id and c["status"] != "reported"]
-            return mine[0] if mine else None
-
-        case = await eventually(decided)
-        full: dict[str, Any] = (await self.client.get(f"/cases/{case['id']}", headers=OFFICE)).json()
-        return full
+        return await report_case(self, "楼道堆放杂物", OFFICE)
 
 
 @pytest.fixture(scope="module")
 async def grid(nats_url: str, database_url: str) -> AsyncIterator[Grid]:
-    item, owner, street, code = unique("ITEM"), unique("dept"), unique("street"), unique("grid")
     workers = (unique("wgy"), unique("wgy"))
-    app = create_app(Settings(**settings_env(nats_url, database_url)))
-    async with serving(app) as client, bus(nats_url) as (_, js):
-        published = ItemPublished(
-            item_code=item,
-            name="楼道杂物清理",
-            list_kind=ListKind.COMMON,
-            domain="城市管理",
-            responsible_body=owner,
-            time_limit=TimeLimit(value=1, unit=TimeUnit.WORKING_DAY),
-            tasks=(DutyTask(party=TaskParty.STREET, text="督促物业清理"),),
-            version=1,
-            effective_from=date(2026, 1, 1),
-        )
-        await publish(js, published, source="/linkage/catalog")
-        await publish(js, GridMapped(grid_code=code, street_code=street, version=1))
-
-        async def ready() -> bool:
-            roster = await client.get(f"/grids/{code}/workers", headers=OFFICE)
-            routed = await client.get(f"/routing/{item}", headers=OFFICE)
-            return roster.status_code == 200 and routed.status_code == 200
-
-        await eventually(ready, timeout=60)
+    async with street_world(nats_url, database_url, name="楼道杂物清理", duty="督促物业清理") as world:
+        client, code, street = world.client, world.grid, world.street
         roster = {
             "workers": [{"worker_code": w, "name": name} for w, name in zip(workers, ["张敏", "李强"], strict=True)]
         }
         registered = await client.put(f"/grids/{code}/workers", json=roster, headers=bearer(f"street:{street}"))
         assert registered.status_code == 200, registered.text
-        yield Grid(client, nats_url, item, street, code, workers, owner)
+        yield Grid(client, world.nats_url, world.item, world.owner, street, code, workers)
 
 
 def _where(refused: httpx.Response) -> str:

@@ -7,86 +7,36 @@ from __future__ import annotations
 from collections import Counter
 from collections.abc import AsyncIterator
 from dataclasses import dataclass
-from datetime import UTC, date, datetime
 from typing import Any
 
-import httpx
 import pytest
 
-from contracts import TimeLimit
-from contracts.base import TimeUnit
-from contracts.events.catalog import DutyTask, GridMapped, ItemPublished, ListKind, TaskParty
-from contracts.events.intake import CaseReported
-from services.dispatch.app import create_app
-from services.dispatch.settings import Settings
-from tests.support import bearer, bus, eventually, publish, serving, settings_env, unique
+from tests.integration.dispatch_world import StreetWorld, report_case, street_world
+from tests.support import bearer, unique
 
 pytestmark = pytest.mark.integration
 OFFICE = bearer("office")
 
 
-@dataclass
-class Street:
-    client: httpx.AsyncClient
-    nats_url: str
-    item: str
-    owner: str
-    code: str
-    grid: str
+@dataclass(frozen=True)
+class Street(StreetWorld):
+    @property
+    def code(self) -> str:
+        return self.street
 
     @property
     def token(self) -> dict[str, str]:
         return bearer(f"street:{self.code}")
 
     async def report(self) -> dict[str, Any]:
-        source_id = unique("sc")
-        report = CaseReported(
-            source_system="smartcity",
-            source_id=source_id,
-            item_code=self.item,
-            grid_code=self.grid,
-            description="小区垃圾未清运",
-            reported_at=datetime.now(UTC),
-        )
-        async with bus(self.nats_url) as (_, js):
-            await publish(js, report, source="/tests")
-
-        async def decided() -> dict[str, Any] | None:
-            found = (await self.client.get(f"/streets/{self.code}/cases", headers=self.token)).json()
-            mine = [c for c in found if c["source_id"] == source_id and c["status"] != "reported"]
-            return mine[0] if mine else None
-
-        case = await eventually(decided)
-        full: dict[str, Any] = (await self.client.get(f"/cases/{case['id']}", headers=self.token)).json()
-        return full
+        return await report_case(self, "小区垃圾未清运", self.token)
 
 
 @pytest.fixture(scope="module")
 async def street(nats_url: str, database_url: str) -> AsyncIterator[Street]:
-    code, owner, street_code, grid = unique("ITEM"), unique("dept"), unique("street"), unique("grid")
-    app = create_app(Settings(**settings_env(nats_url, database_url)))
-    async with serving(app) as client, bus(nats_url) as (_, js):
-        item = ItemPublished(
-            item_code=code,
-            name="生活垃圾清运",
-            list_kind=ListKind.COMMON,
-            domain="城市管理",
-            responsible_body=owner,
-            time_limit=TimeLimit(value=1, unit=TimeUnit.WORKING_DAY),
-            tasks=(DutyTask(party=TaskParty.STREET, text="督促物业及时清运"),),
-            version=1,
-            effective_from=date(2026, 1, 1),
-        )
-        await publish(js, item, source="/linkage/catalog")
-        await publish(js, GridMapped(grid_code=grid, street_code=street_code, version=1))
-
-        async def ready() -> bool:
-            roster = await client.get(f"/grids/{grid}/workers", headers=OFFICE)
-            routed = await client.get(f"/routing/{code}", headers=OFFICE)
-            return roster.status_code == 200 and routed.status_code == 200
-
-        await eventually(ready, timeout=60)
-        yield Street(client, nats_url, code, owner, street_code, grid)
+    async with street_world(nats_url, database_url, name="生活垃圾清运", duty="督促物业及时清运") as world:
+        client = world.client
+        yield Street(client, world.nats_url, world.item, world.owner, world.street, world.grid)
         await client.put("/grid-workers/rule", json={"rule": "least_loaded", "cap": 30}, headers=OFFICE)
 
 
