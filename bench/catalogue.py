@@ -11,7 +11,7 @@ import http.client
 import importlib
 import itertools
 import time
-from collections.abc import Awaitable, Callable, Sequence
+from collections.abc import Awaitable, Callable, Container, Sequence
 from dataclasses import dataclass
 from typing import Any
 from urllib.parse import urlsplit
@@ -63,14 +63,22 @@ async def lookup_http(base_url: str, token: str, codes: Sequence[str], *, count:
     """
     headers = {"Authorization": f"Bearer {token}"}
     paths = [path.format(code=code) for code in codes]
-    latency = await asyncio.to_thread(_timed_keep_alive, base_url, headers, paths, count=count)
+    latency = await asyncio.to_thread(timed_keep_alive, base_url, headers, paths, count=count)
     return Measured(latency, "one keep-alive connection")
 
 
-def _timed_keep_alive(
-    base_url: str, headers: dict[str, str], paths: Sequence[str], *, count: int, warmup: int = 50
+def timed_keep_alive(
+    base_url: str,
+    headers: dict[str, str],
+    paths: Sequence[str],
+    *,
+    count: int,
+    warmup: int = 50,
+    statuses: Container[int] = range(400),
 ) -> stats.Latency | None:
-    """Like ``timed``, blocking: closed loop, one request at a time, cycling through ``paths``."""
+    """Like ``timed``, blocking: closed loop, one request at a time, cycling through ``paths``, on one keep-alive
+    ``http.client`` connection; each request's status checked (one not in ``statuses`` raises) and whole body
+    read."""
     url = urlsplit(base_url)
     connection = http.client.HTTPConnection(url.hostname or "127.0.0.1", url.port, timeout=10)
     cycle, samples = itertools.cycle(paths), []
@@ -80,7 +88,7 @@ def _timed_keep_alive(
             connection.request("GET", next(cycle), headers=headers)
             response = connection.getresponse()
             body = response.read()
-            if response.status >= 400:
+            if response.status not in statuses:
                 raise RuntimeError(f"GET {url.netloc}: {response.status} {body[:200]!r}")
             if n >= warmup:
                 samples.append(time.perf_counter() - start)

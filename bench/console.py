@@ -27,12 +27,13 @@ from typing import Any, ClassVar
 import psutil  # type: ignore[import-untyped]
 
 from bench import stats
+from bench.catalogue import timed_keep_alive
 from services.platform.embedded import free_port
+from services.platform.supervisor import SERVICE_NAMES
 from services.runtime.auth import mint_token
 
 TARGET_P99_MS, TARGET_RSS_MB = 100.0, 150.0
 CASE_ID = uuid.UUID(int=16)
-SERVICES = ("catalog", "admission", "dispatch", "evaluation", "enforcement")
 PAGES = {  # page → the role that opens it
     "/cases": "office",
     f"/cases/{CASE_ID}": "office",
@@ -93,9 +94,7 @@ def answers() -> dict[str, Any]:
 class StandIn(BaseHTTPRequestHandler):
     """The five services' answers the console's pages ask for (every other path: an empty list)."""
 
-    bodies: ClassVar[dict[str, bytes]] = {
-        path: json.dumps(body, ensure_ascii=False).encode() for path, body in answers().items()
-    }
+    bodies: ClassVar[dict[str, bytes]] = {}  # filled by ``serve_upstream``: importing this module builds none
     protocol_version = "HTTP/1.1"
     disable_nagle_algorithm = True  # else each answer waits ~40 ms on the client's delayed ACK
 
@@ -109,6 +108,11 @@ class StandIn(BaseHTTPRequestHandler):
 
     def log_message(self, format: str, *args: Any) -> None:
         """Quiet: a line per request would cost more than the answer."""
+
+
+def serve_upstream(port: int) -> None:
+    StandIn.bodies = {path: json.dumps(body, ensure_ascii=False).encode() for path, body in answers().items()}
+    ThreadingHTTPServer(("127.0.0.1", port), StandIn).serve_forever()
 
 
 @contextmanager
@@ -134,26 +138,14 @@ def _wait_listening(port: int, process: subprocess.Popen[bytes], timeout_s: floa
 
 
 def timed(port: int, path: str, headers: dict[str, str], *, count: int, warmup: int = 30) -> stats.Latency:
-    """Closed loop on one keep-alive connection; each request's status checked and whole body read."""
-    connection = http.client.HTTPConnection("127.0.0.1", port, timeout=10)
-    samples = []
-    for n in range(warmup + count):
-        start = time.perf_counter()
-        connection.request("GET", path, headers=headers)
-        response = connection.getresponse()
-        response.read()
-        if response.status != 200:
-            raise RuntimeError(f"GET {path}: {response.status}")
-        if n >= warmup:
-            samples.append(time.perf_counter() - start)
-    connection.close()
-    found = stats.latency(samples)
+    """Closed loop on one keep-alive connection; each request's status checked (200 only) and whole body read."""
+    found = timed_keep_alive(f"http://127.0.0.1:{port}", headers, [path], count=count, warmup=warmup, statuses={200})
     assert found is not None
     return found
 
 
 def console_env(upstream: int, secret: str) -> dict[str, str]:
-    urls = {f"LINKAGE_{name.upper()}_URL": f"http://127.0.0.1:{upstream}" for name in SERVICES}
+    urls = {f"LINKAGE_{name.upper()}_URL": f"http://127.0.0.1:{upstream}" for name in SERVICE_NAMES}
     return {"PATH": "/usr/bin:/bin", **urls, "LINKAGE_JWT_SECRET": secret, "LINKAGE_CONSOLE_DEV_SIGNIN": "true"}
 
 
@@ -198,7 +190,7 @@ def main() -> None:
     parser.add_argument("--serve-upstream", type=int, help=argparse.SUPPRESS)
     args, _ = parser.parse_known_args()  # linkage bench passes its common flags through
     if args.serve_upstream:
-        ThreadingHTTPServer(("127.0.0.1", args.serve_upstream), StandIn).serve_forever()
+        serve_upstream(args.serve_upstream)
     results = measure(300 if args.quick else args.count)
     show(results)
     if args.json:
