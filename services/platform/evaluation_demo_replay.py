@@ -25,15 +25,18 @@ import httpx
 import nats
 from nats.js import JetStreamContext
 
-from contracts import CloudEvent, encode
+from contracts import CloudEvent, encode, stream_for_subject
 from contracts.base import DISTRICT_TZ
 from contracts.envelope import CONTENT_TYPE
+from contracts.events.dispatch import TaskAssigned
 from services.platform.catalog_demo_data import STREETS
 from services.platform.errors import PlatformError
 from services.platform.evaluation_demo import Cast, Scenario, year
 from services.runtime.auth import mint_token
 from services.runtime.bus import inbox_prefix
 
+DISPATCH_STREAM = stream_for_subject(TaskAssigned.TYPE).name
+"""The stream dispatch's events (and so the demo's) are published onto."""
 CASES = 8_461
 """DOMAIN.md: the cases Longsha accepted in 2022."""
 LONGSHA = Cast(
@@ -86,7 +89,7 @@ def run(evaluation_url: str, nats_url: str, secret: str, *, cases: int = CASES, 
         if parties.call("GET", "/scorecards", "office", params=period):
             yield "evaluation demo already loaded"
             return
-        yield f"evaluation demo: {cases:,} cases of {start}..{end} onto the DISPATCH stream"
+        yield f"evaluation demo: {cases:,} cases of {start}..{end} onto the {DISPATCH_STREAM} stream"
         scenarios, events = year(cases, seed=seed, start=_midnight(start), cast=LONGSHA)
         asyncio.run(replay(nats_url, events))
         yield f"evaluation demo: {len(events):,} events projected; streets and departments rate each other"
@@ -154,7 +157,7 @@ async def replay(nats_url: str, events: Sequence[CloudEvent[Any]]) -> None:
 async def _publish(js: JetStreamContext, event: CloudEvent[Any]) -> None:
     headers = {"Nats-Msg-Id": str(event.id), "content-type": CONTENT_TYPE}
     token = getattr(event.data, "assignee_code", None) if event.data.ROUTED else None
-    await js.publish(event.data.subject(token), encode(event), headers=headers, stream="DISPATCH")
+    await js.publish(event.data.subject(token), encode(event), headers=headers, stream=DISPATCH_STREAM)
 
 
 async def _projected(js: JetStreamContext) -> None:
@@ -167,6 +170,6 @@ async def _projected(js: JetStreamContext) -> None:
 
 async def evaluation_backlog(js: JetStreamContext) -> int:
     """What evaluation's durable consumers on DISPATCH have yet to take or acknowledge."""
-    consumers = await js.consumers_info("DISPATCH")
+    consumers = await js.consumers_info(DISPATCH_STREAM)
     mine = [c for c in consumers if c.name.startswith("evaluation-")]
     return sum((c.num_pending or 0) + (c.num_ack_pending or 0) for c in mine)

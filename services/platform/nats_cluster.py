@@ -24,7 +24,7 @@ import nats.errors
 from nats.js import JetStreamContext
 from nats.js.api import StreamInfo
 
-from services.platform.embedded import LOOPBACK, NatsServer, _Lifecycle, free_port
+from services.platform.embedded import LOOPBACK, Lifecycle, NatsServer, free_port
 from services.platform.errors import PlatformError
 from services.platform.logs import with_tail
 
@@ -72,7 +72,7 @@ class ClusterNode:
         )
 
 
-class NatsCluster(_Lifecycle):
+class NatsCluster(Lifecycle):
     """``size`` nodes named ``nats-1`` … on 127.0.0.1, each with its own store; ``kill`` and ``restart`` one.
 
     With ``accounts`` (an ``accounts.conf`` defining its password variables itself) every node asks for credentials.

@@ -22,6 +22,7 @@ from typing import Literal
 import asyncpg
 from sqlalchemy.engine import make_url
 
+from services.platform.embedded_postgres import sql_literal
 from services.platform.kept_passwords import kept_passwords
 from services.platform.supervisor import SERVICE_NAMES, migrate_all
 from services.runtime.migrate import owner_role, runtime_role
@@ -78,7 +79,6 @@ def prepare_roles(
     roles = [role for name in names for role in (owner_role(name), runtime_role(name))]
     passwords = kept_passwords(data_dir / PASSWORDS_FILE, roles)
     asyncio.run(_prepare(admin_url, names, passwords))
-    asyncio.run(_execute(admin_url, _create_on_database(admin_url, names, "REVOKE")))  # if a crash left it
     return {
         name: ServiceDatabase(
             owner_url=_as(admin_url, owner_role(name), passwords[owner_role(name)]),
@@ -89,16 +89,18 @@ def prepare_roles(
 
 
 def migrate_as_owners(admin_url: str, databases: Mapping[str, ServiceDatabase], *, env: Mapping[str, str]) -> None:
-    """Each service's migrations as its owner, which may create in the database only meanwhile."""
+    """Each service's migrations as its owner, which may create in the database only meanwhile (a grant a crash
+    left behind is revoked by the next start's migrations)."""
     asyncio.run(_execute(admin_url, _create_on_database(admin_url, databases, "GRANT")))
+    migrated = False
     try:
         for name, urls in databases.items():
             migrate_all(urls.owner_url, services=[name], env=env)
-    except BaseException:
-        with contextlib.suppress(Exception):  # the failure matters more; the next start revokes it anyway
+        migrated = True
+    finally:
+        # After a failure, that failure matters more than the revoke's own.
+        with contextlib.nullcontext() if migrated else contextlib.suppress(Exception):
             asyncio.run(_execute(admin_url, _create_on_database(admin_url, databases, "REVOKE")))
-        raise
-    asyncio.run(_execute(admin_url, _create_on_database(admin_url, databases, "REVOKE")))
 
 
 def _create_on_database(admin_url: str, services: Iterable[str], verb: Literal["GRANT", "REVOKE"]) -> list[str]:
@@ -149,6 +151,5 @@ async def _prepare(url: str, services: Iterable[str], passwords: Mapping[str, st
 
 async def _login_role(connection: asyncpg.Connection, role: str, password: str) -> None:
     exists = await connection.fetchval("SELECT 1 FROM pg_roles WHERE rolname = $1", role)
-    literal = "'" + password.replace("'", "''") + "'"  # ALTER ROLE takes no bind parameters
-    verb = "ALTER" if exists else "CREATE"
+    verb, literal = "ALTER" if exists else "CREATE", sql_literal(password)
     await connection.execute(f'{verb} ROLE "{role}" LOGIN NOSUPERUSER NOCREATEDB NOCREATEROLE PASSWORD {literal}')
