@@ -39,7 +39,7 @@ async def _workers_at(dispatch_url: str, token: str | None) -> list[dict[str, An
 
 def grid_workers_from(workers: str, *, token: str | None) -> list[dict[str, Any]]:
     """The grid workers of dispatch at its URL ``workers``, or of a file with a ``grid_workers`` list."""
-    if workers.startswith(("http://", "https://")):
+    if _is_url(workers):
         return asyncio.run(_workers_at(workers, token))
     return list(read_register(workers).get("grid_workers") or [])
 
@@ -77,8 +77,9 @@ def add_nats_config_command(commands: argparse._SubParsersAction[argparse.Argume
 
 
 def _nats_config(args: argparse.Namespace) -> int:
+    remote = _is_url(args.register)
     token = None
-    if any(str(source).startswith(("http://", "https://")) for source in (args.register, args.workers)):
+    if remote or _is_url(args.workers):
         from services.platform.cli import jwt_secret  # cli imports this module
         from services.runtime.auth import mint_token
 
@@ -88,7 +89,6 @@ def _nats_config(args: argparse.Namespace) -> int:
     if args.variables:
         print("\n".join(password_variable(user) for user in users(orgs)))
         return 0
-    remote = args.register.startswith(("http://", "https://"))
     text = accounts_conf(orgs, source="catalog's register" if remote else Path(args.register).name)
     if args.output is None:
         print(text, end="")
@@ -96,3 +96,7 @@ def _nats_config(args: argparse.Namespace) -> int:
         args.output.write_text(text, encoding="utf-8")
         print(f"linkage: {args.output}: {len(users(orgs))} users, {len(orgs)} organisations and grid workers")
     return 0
+
+
+def _is_url(source: str | None) -> bool:
+    return source is not None and source.startswith(("http://", "https://"))

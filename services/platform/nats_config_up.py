@@ -68,9 +68,6 @@ class UpAccounts:
             server.strip().replace("nats://", f"nats://{user}:{password}@", 1) for server in servers.split(",")
         )
 
-    def service_urls(self, servers: str) -> dict[str, str]:
-        return {service: self.url(service, servers) for service in nats_config.SERVICES}
-
 
 def single_server_config(accounts: UpAccounts) -> Path:
     """The embedded single server's config: an acknowledged write on disk first, as deploy/nats/single.conf."""
