@@ -54,6 +54,7 @@ SERVER_VIOLATION = re.compile(
     r' - cid:(\d+) - .* - "[^"]*/user:([^"]+)" - (Publish|Subscription) Violation - Subject "([^"]+)"'
 )
 WAIT_S = 1.0  # how long a denied request waits for the reply that never comes
+TOLD_S = 5.0  # how long a client may take to hear of a denial the server has logged
 
 
 def task_subject(code: str) -> str:
@@ -108,11 +109,21 @@ class Peer:
         prefix = nats_config.JS_PREFIX if outsider else "$JS.API"
         return self.nc.jetstream(timeout=WAIT_S, prefix=prefix)
 
-    def denied(self) -> set[tuple[str, str]]:
-        """Every denial on this connection, as the server logged it, once the client has been told of each."""
-        logged = violations_logged(self.server, user=self.user, cid=self.cid)
-        told = {match.groups() for error in self.errors for match in CLIENT_VIOLATION.finditer(error)}
-        assert told == {(kind, subject.lower()) for kind, subject in logged}, (told, logged)
+    async def denied(self) -> set[tuple[str, str]]:
+        """Every denial on this connection, as the server logged it, once the client has been told of each.
+
+        nats-py's ``flush`` writes its PING straight to the socket, ahead of a SUB still queued for its flusher, so
+        the PONG can come back before the -ERR for that SUB: the client is given up to ``TOLD_S`` to hear of it.
+        """
+        deadline = asyncio.get_running_loop().time() + TOLD_S
+        while True:
+            logged = violations_logged(self.server, user=self.user, cid=self.cid)
+            told = {match.groups() for error in self.errors for match in CLIENT_VIOLATION.finditer(error)}
+            expected = {(kind, subject.lower()) for kind, subject in logged}
+            if told == expected or asyncio.get_running_loop().time() > deadline:
+                break
+            await asyncio.sleep(0.05)
+        assert told == expected, (told, logged)
         return set(logged)
 
 
@@ -143,12 +154,12 @@ async def dispatched(server: NatsServer) -> None:
     for each grid worker."""
     async with connect(server, nats_config.PROVISION) as provision:
         await nats_config.provision(provision.js, ORGS.values(), replicas=1)
-        assert provision.denied() == set()
+        assert await provision.denied() == set()
     async with connect(server, "dispatch") as dispatch:
         for code in (*DEPARTMENTS, *WORKERS):
             ack = await dispatch.js.publish(task_subject(code), f"task for {code}".encode(), stream="DISPATCH")
             assert ack.stream == "DISPATCH"
-        assert dispatch.denied() == set()
+        assert await dispatch.denied() == set()
 
 
 async def stream_count(server: NatsServer, stream: str, subject: str) -> int:
@@ -183,7 +194,7 @@ async def test_a_department_or_grid_worker_fetches_and_acks_its_own_tasks_throug
         info = await department.js.consumer_info("DISPATCH", durable(code))
         assert (info.num_ack_pending, info.num_pending) == (0, 0)
     assert department.errors == []
-    assert department.denied() == set()
+    assert await department.denied() == set()
 
 
 @pytest.mark.usefixtures("dispatched")
@@ -197,7 +208,7 @@ async def test_a_department_creates_no_consumer_so_chooses_no_deliver_subject(se
             await cgj.js.add_consumer("DISPATCH", push)
         with pytest.raises(TimeoutError):  # the legacy create, which carries the filter only in its body
             await cgj.js.add_consumer("DISPATCH", durable_name=durable("scjg"), filter_subject=task_subject("scjg"))
-    assert cgj.denied() == {
+    assert await cgj.denied() == {
         ("publish", f"LINKAGE.API.CONSUMER.CREATE.DISPATCH.{mine}.{task_subject('cgj')}"),
         ("publish", f"LINKAGE.API.CONSUMER.DURABLE.CREATE.DISPATCH.{durable('scjg')}"),
     }
@@ -217,7 +228,7 @@ async def test_a_department_cannot_bind_to_fetch_from_or_inspect_another_departm
         bound = await cgj.js.pull_subscribe_bind(other, "DISPATCH")  # local only: the fetch is the test
         with pytest.raises(TimeoutError):
             await bound.fetch(1, timeout=WAIT_S)
-    assert cgj.denied() == {
+    assert await cgj.denied() == {
         ("publish", f"LINKAGE.API.CONSUMER.INFO.DISPATCH.{other}"),
         ("publish", f"LINKAGE.API.CONSUMER.MSG.NEXT.DISPATCH.{other}"),
     }
@@ -248,7 +259,7 @@ async def test_a_grid_worker_reads_no_other_workers_or_departments_tasks(server:
         await worker.nc.subscribe(task_subject(other), cb=hear)
         await worker.nc.flush()
     assert heard == []
-    assert worker.denied() == {
+    assert await worker.denied() == {
         ("publish", f"LINKAGE.API.CONSUMER.INFO.DISPATCH.{theirs}"),
         ("publish", f"LINKAGE.API.CONSUMER.MSG.NEXT.DISPATCH.{theirs}"),
         ("publish", "LINKAGE.API.CONSUMER.DURABLE.CREATE.DISPATCH.mine-too"),
@@ -279,7 +290,7 @@ async def test_a_reply_subject_cannot_make_jetstream_store_a_departments_task_on
             await cgj.nc.publish(message.reply, b"+ACK", reply=target)
         await cgj.nc.flush()
     assert await stream_count(server, "DISPATCH", target) == before
-    assert cgj.denied() == set()  # nothing refused: the import routed both replies back into cgj's account
+    assert await cgj.denied() == set()  # nothing refused: the import routed both replies back into cgj's account
 
 
 @pytest.mark.usefixtures("dispatched")
@@ -297,7 +308,7 @@ async def test_a_department_cannot_listen_to_tasks_over_core_nats(server: NatsSe
             await dispatch.js.publish(task_subject("scjg"), b"another task for scjg", stream="DISPATCH")
         await asyncio.sleep(0.2)
     assert heard == []
-    assert cgj.denied() == {
+    assert await cgj.denied() == {
         ("subscription", task_subject("scjg")),
         ("subscription", "dispatch.>"),
         ("subscription", "_R_.>"),
@@ -311,7 +322,7 @@ async def test_an_approval_published_by_anyone_but_admission_is_refused(server: 
     async with connect(server, user) as someone:
         with pytest.raises(TimeoutError):
             await someone.js.publish(APPROVED, b'{"forged": true}', stream="ADMISSION")
-    assert someone.denied() == {("publish", APPROVED)}
+    assert await someone.denied() == {("publish", APPROVED)}
     assert await stream_count(server, "ADMISSION", APPROVED) == before
     async with connect(server, "admission") as admission:
         ack = await admission.js.publish(APPROVED, b"{}", stream="ADMISSION")
@@ -330,7 +341,7 @@ async def test_a_service_cannot_touch_an_organisations_durable(server: NatsServe
         bound = await dispatch.js.pull_subscribe_bind(target, "DISPATCH")
         with pytest.raises(TimeoutError):
             await bound.fetch(1, timeout=WAIT_S)
-    assert dispatch.denied() == {
+    assert await dispatch.denied() == {
         ("publish", f"$JS.API.CONSUMER.INFO.DISPATCH.{target}"),
         ("publish", f"$JS.API.CONSUMER.DELETE.DISPATCH.{target}"),
         ("publish", f"$JS.API.CONSUMER.MSG.NEXT.DISPATCH.{target}"),
@@ -350,7 +361,7 @@ async def test_the_smart_city_platform_reports_cases_and_nothing_else(server: Na
             await smartcity.js.publish("intake.case.closed.v1", b"not a subject it reports on")
         await smartcity.nc.subscribe("intake.>")
         await smartcity.nc.flush()
-    assert smartcity.denied() == {
+    assert await smartcity.denied() == {
         ("publish", task_subject("cgj")),
         ("publish", "intake.case.closed.v1"),
         ("subscription", "intake.>"),
@@ -410,12 +421,12 @@ async def test_a_service_cannot_read_another_services_replies(server: NatsServer
             assert ack.stream == "DISPATCH"  # dispatch's own reply reached it, under its prefix
         await asyncio.sleep(0.2)
     assert heard == []
-    assert catalog.denied() == {
+    assert await catalog.denied() == {
         ("subscription", f"{inbox_prefix('dispatch')}.>"),
         ("subscription", "_INBOX.>"),
         ("subscription", f"{inbox_prefix(nats_config.PROVISION)}.>"),
     }
-    assert dispatch.denied() == set()
+    assert await dispatch.denied() == set()
 
 
 async def test_no_anonymous_or_wrong_password_connection(server: NatsServer) -> None:
