@@ -10,7 +10,7 @@ from contracts import TimeLimit
 from contracts.events.dispatch import TaskAssigned, TaskRole
 from services.dispatch.domain import Deadline, RoutingEntry, TaskStatus, WorkingCalendar, in_force
 from services.dispatch.domain.calendar import CHINA
-from services.dispatch.domain.case import Case, Task
+from services.dispatch.domain.case import KIND_LIMITS, Case, Task
 from services.dispatch.service.commands import ArbitrateCase, DispatchByHand, ReopenCase
 from services.dispatch.service.recording import Transition, record
 from services.dispatch.store import DispatchStore
@@ -35,7 +35,12 @@ class AssignTask:
     ack_within_h: float | None
     report_by: datetime | None = None
     whistle_id: uuid.UUID | None = None
-    kind_limit: TimeLimit | None = None  # the case kind's own limit (帮办代办, 适老): the earlier deadline wins
+
+    @property
+    def kind_limit(self) -> TimeLimit | None:
+        """The case kind's own limit (帮办代办, 适老): the earlier deadline wins, however the task is sent
+        (intake, by hand, reopened, arbitrated, re-routed, summoned)."""
+        return KIND_LIMITS.get(self.case.kind)
 
 
 async def calendar(store: DispatchStore) -> WorkingCalendar:

@@ -26,7 +26,7 @@ from services.dispatch.domain import (
     upcoming,
 )
 from services.dispatch.domain.calendar import CHINA, WorkingCalendar
-from services.dispatch.domain.case import KIND_LIMITS, Case, CaseKind
+from services.dispatch.domain.case import Case, CaseKind
 from services.dispatch.domain.workers import given, pick, with_worker
 from services.dispatch.service.assigning import AssignTask, assign
 from services.dispatch.service.placing import Located, locate_all
@@ -162,7 +162,6 @@ def _task_for(case: Case, assignment: Assignment, entry: RoutingEntry, how: _Dis
         now=how.now,
         actor="dispatch",
         ack_within_h=how.ack_within_h,
-        kind_limit=KIND_LIMITS.get(case.kind),
     )
 
 
