@@ -47,6 +47,11 @@ class AccountabilityOpened(IntegrationEvent):
     occurrences: int = Field(ge=1, description="How many times the situation occurred in the period")
     period_start: date = Field(description="First day of the period")
     period_end: date = Field(description="Last day of the period")
+    source: str | None = Field(
+        default=None,
+        pattern=r"^(detector|office)$",
+        description="Who raised it: a detector over the events, or the office by hand (absent before 2026-11-30)",
+    )
 
 
 class LetterIssued(IntegrationEvent):

@@ -17,6 +17,7 @@ EVALUATION_EXAMPLES: dict[type[IntegrationEvent], IntegrationEvent] = {
         occurrences=7,
         period_start=date(2026, 1, 1),
         period_end=date(2026, 3, 31),
+        source="detector",
     ),
     LetterIssued: LetterIssued(
         finding_id=CASE,

@@ -161,7 +161,7 @@ async def test_findings_are_detected_decided_lettered_and_answered(
 
     ids = {finding_id, other["finding_id"]}
     opened = await events_of(nats_url, AccountabilityOpened, ids)
-    assert {str(e.finding_id) for e in opened} == ids
+    assert {str(e.finding_id): e.source for e in opened} == {finding_id: "detector", other["finding_id"]: "office"}
     (letter,) = await events_of(nats_url, LetterIssued, ids)
     assert letter.method == late["method"]
     changed = await events_of(nats_url, AccountabilityChanged, ids)
@@ -272,6 +272,7 @@ async def test_the_office_raises_pushing_work_by_hand_and_it_lives_as_a_detected
 
     (opened,) = await events_of(nats_url, AccountabilityOpened, {finding_id})
     assert (opened.situation, opened.proposed_method, opened.occurrences) == ("pushing_work", "reminder_talk", 2)
+    assert opened.source == "office"
     assert len(await events_of(nats_url, LetterIssued, {finding_id})) == 1
     assert await audited(database_url, finding_id) == ["finding.proposed", "finding.confirmed", "finding.appealed"]
 

@@ -94,6 +94,7 @@ def _opened(f: Finding) -> AccountabilityOpened:
         occurrences=occurrences,
         period_start=f.period_start,
         period_end=f.period_end,
+        source=f.source,
     )
 
 
