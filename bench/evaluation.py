@@ -62,11 +62,13 @@ async def store_year(engine: AsyncEngine, cases: int) -> int:
 
 async def settle(engine: AsyncEngine) -> None:
     """What pgbench does before it measures: vacuum and analyse what was just loaded, so the autovacuum of a
-    fresh bulk load does not land on whichever phase comes first."""
+    fresh bulk load does not land on whichever phase comes first; then a checkpoint, so that writing out the
+    load's dirty pages does not either."""
     async with engine.connect() as connection:
         connection = await connection.execution_options(isolation_level="AUTOCOMMIT")
         for table in ("case_facts", "task_facts", "whistle_summons"):
             await connection.execute(sa.text(f"VACUUM ANALYZE evaluation.{table}"))
+        await connection.execute(sa.text("CHECKPOINT"))
 
 
 async def recompute_once(engine: AsyncEngine) -> dict[str, float]:
