@@ -26,6 +26,7 @@ from services.dispatch.store.tables import (
     tasks,
     whistles,
 )
+from services.dispatch.store.worker_register import held
 from services.runtime.db import any_of
 
 
@@ -154,10 +155,8 @@ def _routing_facts() -> sa.CompoundSelect[Any]:
 
 def _workers() -> sa.Select[Any]:
     """The active workers of the batch's grids, each with the live tasks they hold and when they last got one."""
-    worker, task = grid_workers.alias("fact_gw"), tasks.alias("fact_t")
-    mine = task.c.assignee_code == worker.c.worker_code
-    load = sa.select(sa.func.count()).where(mine, any_of(task.c.status, "live")).scalar_subquery()
-    last = sa.select(sa.func.max(task.c.assigned_at)).where(mine).scalar_subquery()
+    worker = grid_workers.alias("fact_gw")
+    load, last = held(worker, tasks.alias("fact_t"), lambda status: any_of(status, "live"))
     fields = {
         "worker_code": worker.c.worker_code,
         "grid_code": worker.c.grid_code,

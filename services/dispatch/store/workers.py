@@ -8,9 +8,9 @@ import sqlalchemy as sa
 from sqlalchemy.dialects.postgresql import insert
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from services.dispatch.domain.lifecycle import LIVE_TASK
 from services.dispatch.domain.workers import BalanceRule, Balancing, GridWorker
-from services.dispatch.store.tables import balancing, grid_workers, grids, tasks
+from services.dispatch.store.tables import balancing, grid_workers, grids
+from services.dispatch.store.worker_register import as_worker, roster_query
 
 
 class WorkerStore:
@@ -22,17 +22,12 @@ class WorkerStore:
 
     async def roster(self, grid_code: str) -> list[GridWorker]:
         """The grid's workers, active first, each with the live tasks they hold and when they last got one."""
-        mine = tasks.c.assignee_code == grid_workers.c.worker_code
-        live = [status.value for status in LIVE_TASK]
-        load = sa.select(sa.func.count()).where(mine, tasks.c.status.in_(live)).scalar_subquery()
-        last = sa.select(sa.func.max(tasks.c.assigned_at)).where(mine).scalar_subquery()
         query = (
-            sa.select(grid_workers, load.label("load"), last.label("last_assigned_at"))
+            roster_query()
             .where(grid_workers.c.grid_code == grid_code)
             .order_by(grid_workers.c.active.desc(), grid_workers.c.worker_code)
         )
-        rows = await self.session.execute(query)
-        return [GridWorker(r.worker_code, r.grid_code, r.name, r.active, r.load, r.last_assigned_at) for r in rows]
+        return [as_worker(row) for row in await self.session.execute(query)]
 
     async def register(self, grid_code: str, workers: Sequence[tuple[str, str]], *, by: str) -> None:
         """The grid's roster becomes ``workers`` (code, name); those left off stay on record, inactive."""
