@@ -2,7 +2,8 @@
 
 from __future__ import annotations
 
-from typing import Literal
+from collections.abc import Iterable
+from typing import Any, Literal, Protocol
 
 from pydantic import BaseModel, ConfigDict, Field, model_validator
 
@@ -31,3 +32,31 @@ class GeoPolygon(BaseModel):
             if any(not (-180 <= x <= 180 and -90 <= y <= 90) for x, y in ring):
                 raise ValueError(f"ring {number} holds a position outside longitude -180..180, latitude -90..90")
         return self
+
+
+class Gridded(Protocol):
+    """A grid as catalog holds it (its outline optional) or as dispatch projects it."""
+
+    @property
+    def grid_code(self) -> str: ...
+
+    @property
+    def street_code(self) -> str: ...
+
+    @property
+    def geometry(self) -> GeoPolygon | None: ...
+
+
+def feature_collection(grids: Iterable[Gridded]) -> dict[str, Any]:
+    """网格图: the grids as a GeoJSON FeatureCollection (RFC 7946), each feature's id its grid code; a grid held
+    without an outline is a feature whose geometry is null, as RFC 7946 allows for an unlocated feature."""
+    features = [
+        {
+            "type": "Feature",
+            "id": g.grid_code,
+            "geometry": g.geometry.model_dump(mode="json") if g.geometry is not None else None,
+            "properties": {"grid_code": g.grid_code, "street_code": g.street_code},
+        }
+        for g in grids
+    ]
+    return {"type": "FeatureCollection", "features": features}

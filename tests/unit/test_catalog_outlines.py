@@ -11,8 +11,8 @@ from typing import Any
 import openpyxl
 import pytest
 
-from contracts.geo import GeoPolygon
-from services.catalog.domain.items import GridSpec, feature_collection
+from contracts.geo import GeoPolygon, feature_collection
+from services.catalog.domain.items import GridSpec
 from services.catalog.domain.library import CatalogueLoad
 from services.catalog.sheets import FileFormat, FormRejected, Library, RowError, read_file, write_file
 from services.catalog.sheets.form import GRIDS_SHEET, MAX_CELL, OUTLINE_COLUMN

@@ -9,7 +9,7 @@ import json
 
 from fastapi import APIRouter, Response
 
-from services.catalog.domain.items import feature_collection
+from contracts.geo import feature_collection
 from services.catalog.service import items as service
 from services.runtime.deps import UowDep
 

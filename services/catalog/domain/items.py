@@ -136,18 +136,3 @@ def with_kept_outline(grid: GridSpec, held: GridSpec | None) -> GridSpec:
     if grid.geometry is not None or held is None or held.geometry is None:
         return grid
     return grid.model_copy(update={"geometry": held.geometry})
-
-
-def feature_collection(grids: list[GridSpec]) -> dict[str, object]:
-    """网格图: the grids as a GeoJSON FeatureCollection (RFC 7946), each feature's id its grid code; a grid held
-    without an outline is a feature whose geometry is null, as RFC 7946 allows for an unlocated feature."""
-    features = [
-        {
-            "type": "Feature",
-            "id": g.grid_code,
-            "geometry": g.geometry.model_dump(mode="json") if g.geometry is not None else None,
-            "properties": {"grid_code": g.grid_code, "street_code": g.street_code},
-        }
-        for g in grids
-    ]
-    return {"type": "FeatureCollection", "features": features}

@@ -9,8 +9,8 @@ import json
 
 from fastapi import APIRouter, Response
 
+from contracts.geo import feature_collection
 from services.dispatch import service
-from services.dispatch.domain.places import feature_collection
 from services.runtime.deps import UowDep as Uow
 
 router = APIRouter(tags=["grids"])

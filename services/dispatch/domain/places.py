@@ -8,7 +8,6 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 from dataclasses import dataclass
-from typing import Any
 
 from shapely import STRtree, total_bounds
 from shapely.geometry import Point, box, shape
@@ -54,22 +53,6 @@ class Atlas:
     def covers_area(self, lat: float, long: float) -> bool:
         """Whether the point lies within the district's extent (the box around every grid)."""
         return self._bounds is not None and self._bounds.intersects(Point(long, lat))
-
-
-def feature_collection(outlines: Sequence[GridOutline]) -> dict[str, Any]:
-    """The grids as a GeoJSON FeatureCollection (RFC 7946), each feature's id its grid code."""
-    return {
-        "type": "FeatureCollection",
-        "features": [
-            {
-                "type": "Feature",
-                "id": o.grid_code,
-                "geometry": o.geometry.model_dump(),
-                "properties": {"grid_code": o.grid_code, "street_code": o.street_code},
-            }
-            for o in outlines
-        ],
-    }
 
 
 def _code(outline: GridOutline) -> str:
