@@ -94,7 +94,8 @@ class World:
             rows.append(
                 [code, f"执法员{index}", "scjg" if index % 2 == 0 else "cgj", "", f"{domain}:2030-12-31", conflict, ""]
             )
-        rows.append([self.lead, "队长", "zhzfd", self.street, f"{self.road}:2030-12-31", self.targets[1], ""])
+        # recused from a high-risk target (高, drawn at 100%), so every draw holds an inspection of it
+        rows.append([self.lead, "队长", "zhzfd", self.street, f"{self.road}:2030-12-31", self.targets[4], ""])
         return xlsx_file(rows)
 
     def targets_csv(self) -> bytes:
@@ -208,7 +209,7 @@ async def test_joint_visits_merge_departments_and_results_are_published_and_refe
 
     recused = await enforcement.post(
         "/visit-plans",
-        json={"name": "联合检查", "draw_ids": [draw["id"]], "assign": {world.targets[1]: world.lead}},
+        json={"name": "联合检查", "draw_ids": [draw["id"]], "assign": {world.targets[4]: world.lead}},
         headers=OFFICE,
     )
     assert recused.status_code == 422
