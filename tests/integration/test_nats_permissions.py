@@ -110,21 +110,29 @@ class Peer:
         return self.nc.jetstream(timeout=WAIT_S, prefix=prefix)
 
     async def denied(self) -> set[tuple[str, str]]:
-        """Every denial on this connection, as the server logged it, once the client has been told of each.
+        """Every denial on this connection, as the server logged it, once the client has been told of each."""
+        told, logged = await self.hear_out()
+        assert told == {(kind, subject.lower()) for kind, subject in logged}, (told, logged)
+        return set(logged)
+
+    async def hear_out(self) -> tuple[set[tuple[str, ...]], list[tuple[str, str]]]:
+        """What the client was told and what the server logged, once they agree or ``TOLD_S`` has passed.
 
         nats-py's ``flush`` writes its PING straight to the socket, ahead of a SUB still queued for its flusher, so
-        the PONG can come back before the -ERR for that SUB: the client is given up to ``TOLD_S`` to hear of it.
+        the PONG can come back before the SUB is even sent. One more round trip, once the flusher has written the
+        SUB, brings its -ERR back first; ``connect`` hears out here before it closes, since a closed client reads
+        nothing more.
         """
+        if self.nc.is_connected:
+            await self.nc.flush()
         deadline = asyncio.get_running_loop().time() + TOLD_S
         while True:
             logged = violations_logged(self.server, user=self.user, cid=self.cid)
             told = {match.groups() for error in self.errors for match in CLIENT_VIOLATION.finditer(error)}
-            expected = {(kind, subject.lower()) for kind, subject in logged}
-            if told == expected or asyncio.get_running_loop().time() > deadline:
-                break
+            agreed = told == {(kind, subject.lower()) for kind, subject in logged}
+            if agreed or asyncio.get_running_loop().time() > deadline:
+                return told, logged
             await asyncio.sleep(0.05)
-        assert told == expected, (told, logged)
-        return set(logged)
 
 
 @contextlib.asynccontextmanager
@@ -142,9 +150,12 @@ async def connect(server: NatsServer, user: str) -> AsyncIterator[Peer]:
         server.url, user=user, password=PASSWORDS[user], error_cb=on_error, allow_reconnect=False, **inbox
     )
     assert nc.client_id is not None
+    peer = Peer(server, user, nc, nc.client_id, errors)
     try:
-        yield Peer(server, user, nc, nc.client_id, errors)
+        yield peer
     finally:
+        if nc.is_connected:
+            await peer.hear_out()  # the -ERRs still on their way, while the client can read them
         await nc.close()
 
 
