@@ -65,6 +65,10 @@ async def publish(
     return envelope.id
 
 
+SCAN = 500
+"""Messages one fetch reads when ``collect`` skips others' (see there)."""
+
+
 async def collect(
     js: JetStreamContext,
     subject: str,
@@ -77,20 +81,30 @@ async def collect(
     """Pull ``count`` messages from ``subject`` (acking them), or fail after ``timeout`` seconds.
 
     With ``where``, only messages whose CloudEvents ``data`` satisfies it count; others are skipped, since
-    tests share streams.
+    tests share streams. An ephemeral consumer reads the backlog it starts with up to ``SCAN`` messages a fetch:
+    a subject the whole suite publishes on (the demo's grids) holds thousands of others' messages, too many to
+    read a few at a time within a short ``timeout``. A fetch never asks for more than is there (one that finds
+    too few waits out its timeout for the rest), and past the backlog it asks for what is still wanted.
     """
     subscription = await js.pull_subscribe(subject, durable=durable)
     received: list[Msg] = []
     deadline = asyncio.get_running_loop().time() + timeout
+    # what is there already; a durable's extra messages would be lost to later reads, so it reads only what it wants
+    backlog = (await subscription.consumer_info()).num_pending if where is not None and durable is None else 0
     while len(received) < count:
         remaining = deadline - asyncio.get_running_loop().time()
         if remaining <= 0:
             raise AssertionError(f"received {len(received)} of {count} messages on {subject}")
+        wanted = count - len(received)
+        batch = min(SCAN, backlog) if backlog > wanted else wanted  # never more than is there: no lingering
+        fetched: list[Msg] = []
         with contextlib.suppress(TimeoutError, nats.errors.TimeoutError):
-            for message in await subscription.fetch(count - len(received), timeout=min(remaining, 1.0)):
-                await message.ack()
-                if where is None or where(body(message)["data"]):
-                    received.append(message)
+            fetched = await subscription.fetch(batch, timeout=min(remaining, 1.0))
+        backlog = max(backlog - len(fetched), 0)
+        for message in fetched:
+            await message.ack()
+            if len(received) < count and (where is None or where(body(message)["data"])):
+                received.append(message)
     await subscription.unsubscribe()
     return received
 
