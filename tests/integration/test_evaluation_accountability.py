@@ -23,6 +23,7 @@ from contracts.events.evaluation import AccountabilityChanged, AccountabilityOpe
 from services.evaluation.app import create_app
 from services.evaluation.settings import Settings
 from services.platform.evaluation_demo import LAGGARD, STREETS, Cast, Scenario, year
+from services.platform.evaluation_demo_replay import evaluation_backlog
 from tests.integration.test_evaluation_projection import AFTER, FIRST, Q1, figures
 from tests.support import bearer, bus, eventually, serving, settings_env, unique
 
@@ -82,12 +83,14 @@ async def test_findings_are_detected_decided_lettered_and_answered(
     tag = "-" + unique("a").replace("_", "")[-6:]
     laggard = f"{LAGGARD}{tag}"
     scenarios, events = year(400, seed=17, tag=tag, cast=PAIR)  # a seed of its own: the seed draws the event ids too
-    async with bus(nats_url) as (_, js):
-        await send_traced(js, events)
     due = [s for s in scenarios if s.department == laggard and within_q1(s)]
     overdue = [s for s in due if s.done_hours > s.due_hours]
     accepted = sum(1 for s in scenarios if s.department == laggard and FIRST <= s.accepted_at < AFTER)
-    await eventually(lambda: _settled(evaluation, laggard, accepted), timeout=60)
+    async with bus(nats_url) as (_, js):
+        await send_traced(js, events)
+        await eventually(lambda: _settled(evaluation, laggard, accepted), timeout=60)
+        # the closure sample counts acceptances; a case's later events may come in the projection's next batch
+        await eventually(lambda: _caught_up(js), timeout=60)
 
     detected = await evaluation.post("/findings/detect", params=Q1, headers=OFFICE)
     assert detected.status_code == 200, detected.text
@@ -197,6 +200,10 @@ def within_q1(s: Scenario) -> bool:
 
 async def _settled(client: httpx.AsyncClient, org: str, accepted: int) -> bool:
     return (await figures(client, org)).get("closure_rate", {}).get("sample") == accepted
+
+
+async def _caught_up(js: JetStreamContext) -> bool:
+    return await evaluation_backlog(js) == 0
 
 
 def pdf_text(pdf: bytes) -> str:

@@ -45,14 +45,17 @@ def midnight(day: date) -> datetime:
     return datetime.combine(day, time(), DISTRICT_TZ)
 
 
+TODAY = datetime.now(DISTRICT_TZ).date()  # once, so that a run across Beijing's midnight reads the period it made
+
+
 def demo(url: str, nats_url: str) -> list[str]:
-    return list(run(url, nats_url, JWT_SECRET, cases=CASES, seed=SEED))
+    return list(run(url, nats_url, JWT_SECRET, cases=CASES, seed=SEED, today=TODAY))
 
 
 # long because one replayed year is the fixture every assertion below reads
 async def test_the_demo_year_fills_every_scorecard_and_raises_a_finding(evaluation_url: str, nats_url: str) -> None:
     said = await asyncio.to_thread(demo, evaluation_url, nats_url)
-    start, end = demo_period(datetime.now(DISTRICT_TZ).date())
+    start, end = demo_period(TODAY)
     period = {"from": str(start), "to": str(end)}
     assert any("confirmed" in line for line in said), said
 
