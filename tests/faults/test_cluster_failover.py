@@ -20,7 +20,7 @@ import asyncio
 import contextlib
 import time
 from collections.abc import Callable
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path
 
 import nats
@@ -43,7 +43,9 @@ SETTLE_S = 120.0
 # The platform reports ~80 cases/s, so that both fail-overs happen while cases are still coming in.
 PACE_EVERY, PACE_S = 20, 0.25
 KILL_AT = {"INTAKE": 500, "DISPATCH": 1200}  # cases sent before the stream's leader is killed
+HOLD_AT = 1600  # cases sent before the platform waits for the last kill (Sender.last_kill)
 FLOWING = 100  # cases stored while a node is down, to call the fail-over done
+LAST = list(KILL_AT)[-1]
 # While DISPATCH has no leader, cases must keep arriving, so that dispatch's outbox relay has tasks to publish
 # through the election (a PubAck lost to it, then a re-publish, is how a task could be stored twice). The
 # groups they arrive through are moved off the node about to die.
@@ -59,9 +61,14 @@ class Sender:
     js: JetStreamContext
     run: Run
     sent: int = 0
+    last_kill: asyncio.Event = field(default_factory=asyncio.Event)
+    """Set as the last leader is killed: past ``HOLD_AT`` the platform waits for it, so however long the first
+    fail-over took, cases are still coming in when the second one starts."""
 
     async def __call__(self) -> None:
         for start in range(0, CASES, PACE_EVERY):
+            if start >= HOLD_AT:
+                await self.last_kill.wait()
             await send(self.js, self.run, range(start, min(start + PACE_EVERY, CASES)))
             self.sent = min(start + PACE_EVERY, CASES)
             await asyncio.sleep(PACE_S)
@@ -102,6 +109,8 @@ class Rig:
             await self.lead_elsewhere(killed, *group)
         sent_at_kill, stored_at_kill = self.sender.sent, await self.stored()
         self.cluster.kill(killed)
+        if stream == LAST:
+            self.sender.last_kill.set()
         successor = await self.cluster.stream_leader(self.js, stream)  # JetStream's own answer, after an election
         stored_meanwhile = await self.stored() - stored_at_kill
         await self.ledger.reach(stored_at_kill + FLOWING, timeout=SETTLE_S)
