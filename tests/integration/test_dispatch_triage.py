@@ -9,7 +9,6 @@ from dataclasses import dataclass
 from datetime import UTC, date, datetime
 from typing import Any
 
-import httpx
 import pytest
 
 from contracts import TimeLimit
@@ -19,6 +18,7 @@ from contracts.events.dispatch import TaskAssigned
 from contracts.events.intake import CaseReported
 from services.dispatch.app import create_app
 from services.dispatch.settings import Settings
+from tests.integration.dispatch_world import StreetWorld
 from tests.support import bearer, bus, collect, eventually, publish, serving, settings_env, unique
 
 pytestmark = pytest.mark.integration
@@ -26,14 +26,9 @@ OFFICE = bearer("office")
 SMARTCITY = bearer("smartcity")
 
 
-@dataclass
-class Desk:
-    client: httpx.AsyncClient
-    nats_url: str
-    item: str
-    owner: str
-    street: str
-    grid: str
+@dataclass(frozen=True)
+class Desk(StreetWorld):
+    """The street world of the street tests (its item names no street duty), with the office's reads."""
 
     async def report(self, grid: str) -> dict[str, Any]:
         source_id = unique("sc")
